@@ -1,0 +1,171 @@
+/**
+ * The command line: declares the options with commander, normalises the
+ * arguments (original spellings, negative numbers), and turns them into
+ * the typed options of a command. It never exits; the entry point does.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { UsageError } from '../core/errors.js';
+import { METHODS, type Method } from '../core/build.js';
+import { FUNCTION_NAMES } from '../core/functions.js';
+import { ROUNDINGS } from '../core/format.js';
+import { LIMITS, parseSpec } from '../core/spec.js';
+import type { GenerateOptions } from '../commands/generate.js';
+import { VERSION } from '../version.js';
+import { translateLegacy } from './legacy.js';
+
+/** What the entry point should do. */
+export type Invocation =
+  | { kind: 'generate'; options: GenerateOptions; verbosity: Verbosity; notes: string[] }
+  | { kind: 'text'; text: string };
+
+/** How much the command line prints. */
+export type Verbosity = 'quiet' | 'normal' | 'verbose';
+
+const EXAMPLES = `
+Examples:
+  af tanh 0 2 1 6 4                 tanh on [0, 2), 4 input bits, output 1.6:
+                                    verilog_file/tanh_1_6_4.v (sop) and coe_file/tanh_1_6_4/
+  af tanh 0 2 1 6 4 --simulate      also print errors and write verilog_file/tanh_1_6_4_simulate.png
+  af selu -3.875 0 1 6 4 --method all
+                                    signed output; _sop.v, _rom.v and _pwl.v, each proven
+  af self_define -4 4 0 8 8 --expr "x / (1 + abs(x))" --plot-af
+  af tanh 0 2 1 6 4 -Simulate=True  the original main.py spelling still works
+
+Limits: i_bits ${LIMITS.inputBits.min} to ${LIMITS.inputBits.max}, int_bits ${LIMITS.intBits.min} to ${LIMITS.intBits.max}, float_bits ${LIMITS.fracBits.min} to ${LIMITS.fracBits.max},
+  int_bits + float_bits ${LIMITS.magnitudeBits.min} to ${LIMITS.magnitudeBits.max}, |rang_l|, |rang_r| <= ${LIMITS.rangeMagnitude}.
+  The input range is [rang_l, rang_r): input code k stands for x = rang_l + k*(rang_r - rang_l)/2^i_bits.
+  A sign bit is added when the function is negative on the range; overflow saturates with a warning.
+Exit codes: 0 done, 1 a circuit failed its proof, 2 bad input, 3 a tool is missing.`;
+
+/** Options that take a value, so the word after them is not positional. */
+const VALUE_OPTIONS = new Set(['--expr', '--rounding', '--method', '--pwl-segments', '--out-dir']);
+
+/** A word that is a number, even if it starts with '-'. */
+const NUMBER_LIKE = /^-(\d|\.\d|inf|nan)/i;
+
+/**
+ * Move options ahead of the positionals and put the positionals after
+ * `--`, so that negative numbers (`-3.875`) are never read as options.
+ */
+export function separatePositionals(argv: readonly string[]): string[] {
+  const options: string[] = [];
+  const positionals: string[] = [];
+  for (let a = 0; a < argv.length; a++) {
+    const token = argv[a];
+    if (token === '--') {
+      positionals.push(...argv.slice(a + 1));
+      break;
+    }
+    if (token.startsWith('-') && token !== '-' && !NUMBER_LIKE.test(token)) {
+      options.push(token);
+      if (VALUE_OPTIONS.has(token) && a + 1 < argv.length) options.push(argv[++a]);
+    } else {
+      positionals.push(token);
+    }
+  }
+  return [...options, '--', ...positionals];
+}
+
+/** The commander program (also the source of `--help`). */
+export function program(): Command {
+  return new Command()
+    .name('af')
+    .description(
+      'Turn an activation function into proven fixed-point hardware: Verilog by the\n' +
+        "paper's method (minimised sum of products), ROM and piecewise-linear\n" +
+        'alternatives, memory files, exhaustive proof with Icarus Verilog, errors, plots.',
+    )
+    .argument('<function>', `one of ${FUNCTION_NAMES.join(', ')}`)
+    .argument('<rang_l>', 'left end of the input range (included)')
+    .argument('<rang_r>', 'right end of the input range (excluded)')
+    .argument('<int_bits>', 'integer bits of the output')
+    .argument('<float_bits>', 'fraction bits of the output')
+    .argument('<i_bits>', 'bits of the input code')
+    .option('--expr <expression>', 'self_define: the function of x (math.js syntax)')
+    .option('--method <method>', `circuit method: ${METHODS.join(', ')} or all`, 'sop')
+    .option('--rounding <mode>', `output rounding: ${ROUNDINGS.join(' (half away from zero), ')} (toward zero)`, 'nearest')
+    .option('--pwl-segments <n>', 'piecewise-linear segments, a power of two (default 2^ceil(i_bits/2))')
+    .option('--generate-verilog', 'write the Verilog and its test bench (default)', true)
+    .option('--no-generate-verilog', 'do not write Verilog')
+    .option('--generate-coe-file', 'write y/k/b as .coe, .mif and .hex (default)', true)
+    .option('--no-generate-coe-file', 'do not write memory files')
+    .option('--simulate', 'print every method\'s error and write <name>_simulate.png', false)
+    .option('--no-simulate', 'do not (default)')
+    .option('--plot-af', 'write <name>_af.png, the implemented function', false)
+    .option('--no-plot-af', 'do not (default)')
+    .option('--out-dir <dir>', 'where verilog_file/ and coe_file/ go', '.')
+    .option('--force', 'overwrite output files that exist with other contents', false)
+    .addOption(new Option('-q, --quiet', 'print only warnings and errors').conflicts('verbose'))
+    .option('-v, --verbose', 'print timings and every file')
+    .version(VERSION, '-V, --version')
+    .helpOption('-h, --help', 'show this help')
+    .addHelpText('after', EXAMPLES)
+    .exitOverride()
+    .configureOutput({ writeOut: () => undefined, writeErr: () => undefined })
+    .allowExcessArguments(false);
+}
+
+/**
+ * Turn the process arguments (without `node` and the script) into what to
+ * do.
+ *
+ * @throws UsageError for anything wrong, with one line saying what.
+ */
+export function parseArgs(argv: readonly string[]): Invocation {
+  const { argv: modern, notes } = translateLegacy(argv);
+  const cmd = program();
+  if (modern.includes('-h') || modern.includes('--help')) {
+    return { kind: 'text', text: cmd.helpInformation() + EXAMPLES.trimStart() + '\n' };
+  }
+  if (modern.includes('-V') || modern.includes('--version')) {
+    return { kind: 'text', text: `${VERSION}\n` };
+  }
+  try {
+    cmd.parse(separatePositionals(modern), { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      throw new UsageError(err.message.replace(/^error: /, ''));
+    }
+    throw err;
+  }
+
+  const [fn, rangeL, rangeR, intBits, fracBits, inputBits] = cmd.args;
+  const o = cmd.opts<Record<string, string | boolean | undefined>>();
+  const spec = parseSpec({
+    fn, rangeL, rangeR, intBits, fracBits, inputBits,
+    rounding: o.rounding as string,
+    ...(o.expr !== undefined ? { expr: o.expr as string } : {}),
+  });
+
+  const method = o.method as string;
+  if (method !== 'all' && !(METHODS as readonly string[]).includes(method)) {
+    throw new UsageError(`method must be one of ${METHODS.join(', ')}, all, not '${method}'`);
+  }
+  let pwlSegments: number | undefined;
+  if (o.pwlSegments !== undefined) {
+    const text = o.pwlSegments as string;
+    if (!/^\d+$/.test(text)) {
+      throw new UsageError(
+        `pwl-segments must be a power of two from 1 to ${2 ** spec.inputBits}, not '${text}'`,
+      );
+    }
+    pwlSegments = Number(text);
+  }
+
+  return {
+    kind: 'generate',
+    notes,
+    verbosity: o.quiet ? 'quiet' : o.verbose ? 'verbose' : 'normal',
+    options: {
+      spec,
+      methods: method === 'all' ? [...METHODS] : [method as Method],
+      generateVerilog: o.generateVerilog as boolean,
+      generateCoe: o.generateCoeFile as boolean,
+      simulate: o.simulate as boolean,
+      plotAf: o.plotAf as boolean,
+      ...(pwlSegments !== undefined ? { pwlSegments } : {}),
+      outDir: o.outDir as string,
+      force: o.force as boolean,
+    },
+  };
+}
