@@ -82,7 +82,7 @@ export function program(): Command {
     .argument('<float_bits>', 'fraction bits of the output')
     .argument('<i_bits>', 'bits of the input code')
     .option('--expr <expression>', 'self_define: the function of x (math.js syntax)')
-    .option('--method <method>', `circuit method: ${METHODS.join(', ')} or all`, 'sop')
+    .option('--method <list>', `circuit methods, comma-separated: ${METHODS.join(', ')}, or all`, 'sop')
     .option('--rounding <mode>', `output rounding: ${ROUNDINGS.join(' (half away from zero), ')} (toward zero)`, 'nearest')
     .option('--pwl-segments <n>', 'piecewise-linear segments, a power of two (default 2^ceil(i_bits/2))')
     .option('--generate-verilog', 'write the Verilog and its test bench (default)', true)
@@ -103,6 +103,25 @@ export function program(): Command {
     .exitOverride()
     .configureOutput({ writeOut: () => undefined, writeErr: () => undefined })
     .allowExcessArguments(false);
+}
+
+/**
+ * Parse `--method`: `all`, or a comma-separated list of methods.
+ *
+ * @throws UsageError naming the first unknown method.
+ */
+export function parseMethods(text: string): Method[] {
+  if (text === 'all') return [...METHODS];
+  const methods: Method[] = [];
+  for (const m of text.split(',').map((s) => s.trim())) {
+    if (!(METHODS as readonly string[]).includes(m)) {
+      throw new UsageError(
+        `method must be one of ${METHODS.join(', ')}, all (or a comma-separated list), not '${m}'`,
+      );
+    }
+    if (!methods.includes(m as Method)) methods.push(m as Method);
+  }
+  return methods;
 }
 
 /**
@@ -137,10 +156,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
     ...(o.expr !== undefined ? { expr: o.expr as string } : {}),
   });
 
-  const method = o.method as string;
-  if (method !== 'all' && !(METHODS as readonly string[]).includes(method)) {
-    throw new UsageError(`method must be one of ${METHODS.join(', ')}, all, not '${method}'`);
-  }
+  const methods = parseMethods(o.method as string);
   let pwlSegments: number | undefined;
   if (o.pwlSegments !== undefined) {
     const text = o.pwlSegments as string;
@@ -158,7 +174,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
     verbosity: o.quiet ? 'quiet' : o.verbose ? 'verbose' : 'normal',
     options: {
       spec,
-      methods: method === 'all' ? [...METHODS] : [method as Method],
+      methods,
       generateVerilog: o.generateVerilog as boolean,
       generateCoe: o.generateCoeFile as boolean,
       simulate: o.simulate as boolean,

@@ -8,6 +8,7 @@ import { codeToReal, describeFormat, width } from '../core/format.js';
 import { resolveFunction } from '../core/functions.js';
 import { buildGoldenTable, type GoldenTable } from '../core/golden.js';
 import { checkSegments, defaultSegments } from '../core/methods/pwl.js';
+import { checkSopSize } from '../core/methods/sop.js';
 import type { ActivationSpec } from '../core/spec.js';
 import { minimiseWithEspresso } from '../adapters/espresso.js';
 import { writeArtifacts, type WriteResult } from '../adapters/files.js';
@@ -52,6 +53,9 @@ const now = (): number => performance.now() / 1000;
 /** Run the whole job; nothing is written unless every circuit is proven. */
 export async function generate(options: GenerateOptions): Promise<GenerateReport> {
   const { spec } = options;
+  if (options.generateVerilog && options.methods.includes('sop')) {
+    checkSopSize(spec.inputBits);
+  }
   const timings: Timings = { table: 0, build: 0, proof: 0, plots: 0, files: 0 };
   let t = now();
 

@@ -52,7 +52,7 @@ export function codeRange(format: FixedFormat): { min: number; max: number } {
 export function roundTo(v: number, rounding: Rounding): number {
   const magnitude =
     rounding === 'nearest' ? Math.floor(Math.abs(v) + 0.5) : Math.trunc(Math.abs(v));
-  return v < 0 ? -magnitude : magnitude;
+  return v < 0 && magnitude !== 0 ? -magnitude : magnitude;
 }
 
 /**
@@ -74,7 +74,7 @@ export function quantise(
   const { min, max } = codeRange(format);
   if (code > max) return { code: max, saturated: true };
   if (code < min) return { code: min, saturated: true };
-  return { code: code === 0 ? 0 : code, saturated: false };
+  return { code, saturated: false };
 }
 
 /** The real number a code stands for. */

@@ -9,7 +9,29 @@
 import { comment, headerLines } from '../header.js';
 import { toBits, width } from '../format.js';
 import type { GoldenTable } from '../golden.js';
-import { VerificationError } from '../errors.js';
+import { UsageError, VerificationError } from '../errors.js';
+
+/**
+ * Largest input width the sop method accepts. Espresso's time grows
+ * steeply with the number of product terms: 12 input bits take about a
+ * second (4 with 16 fraction bits); 14 input bits with 12 fraction bits
+ * took almost five minutes on this project's 2-core machine.
+ */
+export const SOP_MAX_INPUT_BITS = 12;
+
+/**
+ * Refuse tables too large to minimise in reasonable time.
+ *
+ * @throws UsageError naming the limit and the methods that have none.
+ */
+export function checkSopSize(inputBits: number): void {
+  if (inputBits > SOP_MAX_INPUT_BITS) {
+    throw new UsageError(
+      `the sop method supports i_bits up to ${SOP_MAX_INPUT_BITS}, not ${inputBits} ` +
+        '(Espresso would take minutes); use --method rom or --method pwl',
+    );
+  }
+}
 
 /**
  * One product term: `inputs` has a character per input bit, most
