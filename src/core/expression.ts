@@ -27,7 +27,8 @@ const DIFF_STEP = 2 ** -20;
  *
  * @example compileExpression('x / (1 + abs(x))').value(1) === 0.5
  * @throws UsageError naming the syntax error, the disallowed construct or
- *   the unknown name.
+ *   the unknown name; the returned `value` throws one naming x where
+ *   math.js cannot evaluate the expression.
  */
 export function compileExpression(expr: string): ActivationFunction {
   let tree: math.MathNode;
@@ -62,9 +63,19 @@ export function compileExpression(expr: string): ActivationFunction {
     }
   }
 
+  // math.js throws at evaluation for some well-formed trees ('x + "a"');
+  // that is still the user's expression at fault, not an internal error.
   const code = tree.compile();
   const value = (x: number): number => {
-    const y: unknown = code.evaluate({ x });
+    let y: unknown;
+    try {
+      y = code.evaluate({ x });
+    } catch (err) {
+      throw new UsageError(
+        `self_define expression '${expr}' cannot be evaluated at x = ${x}: ` +
+          (err as Error).message,
+      );
+    }
     return typeof y === 'number' ? y : Number.NaN;
   };
   return {
