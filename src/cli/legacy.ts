@@ -12,6 +12,10 @@ export const LEGACY_BOOLEANS: Readonly<Record<string, string>> = {
   generate_verilog: 'generate-verilog',
   generate_coe_file: 'generate-coe-file',
   simulate: 'simulate',
+  test_on_datasets: 'test-on-datasets',
+  mnist_retrain: 'mnist-retrain',
+  cifar_retrain: 'cifar-retrain',
+  imgnet_retrain: 'imgnet-retrain',
 };
 
 const TRUE = new Set(['true', '1', 'yes']);

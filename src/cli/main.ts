@@ -4,6 +4,7 @@
  */
 import { AfError } from '../core/errors.js';
 import { generate } from '../commands/generate.js';
+import { progressReporter } from './progress.js';
 import { parseArgs } from './args.js';
 import { reportText } from './report.js';
 
@@ -20,6 +21,28 @@ async function main(argv: string[]): Promise<number> {
   const report = await generate(options);
   for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
   process.stdout.write(reportText(report, options, verbosity));
+
+  // The network flow, when asked for.
+  if (invocation.network) {
+    const { runNetworks, resultsMarkdown } = await import('../commands/network.js');
+    const progress = progressReporter(verbosity);
+    try {
+      const rows = await runNetworks(report.table, {
+        ...invocation.network,
+        onProgress: progress.update,
+        onNote: (line) => {
+          if (verbosity !== 'quiet') process.stderr.write(`note: ${line}\n`);
+        },
+      });
+      progress.stop();
+      if (verbosity !== 'quiet') {
+        const table = resultsMarkdown(rows).split('\n').filter((l) => l.startsWith('|'));
+        process.stdout.write(`\n${table.join('\n')}\n(appended to NN_models/results.md and results.json)\n`);
+      }
+    } finally {
+      progress.stop();
+    }
+  }
   return 0;
 }
 
