@@ -7,13 +7,13 @@ import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError } from '../core/errors.js';
+import { AfError, UsageError } from '../core/errors.js';
 import type { GoldenTable } from '../core/golden.js';
 import { writeArtifacts } from '../adapters/files.js';
 import { hasModel, loadModel, saveModel } from '../adapters/model-files.js';
 import { renderPlot } from '../adapters/plot.js';
 import { exactFactory, quantisedFactory } from '../nn/activation.js';
-import { selectBackend, type BackendRequest } from '../nn/backend.js';
+import { BackendError, selectBackend, type BackendRequest } from '../nn/backend.js';
 import { DataError, loadDataset, type DatasetName } from '../nn/data/index.js';
 import type { Dataset } from '../nn/data/types.js';
 import { buildModel, type ModelName } from '../nn/models.js';
@@ -73,11 +73,22 @@ function functionKey(table: GoldenTable): string {
 
 /** Run the flow on every data set asked for; returns the new rows. */
 export async function runNetworks(table: GoldenTable, options: NetworkOptions): Promise<ResultRow[]> {
-  const backend = await selectBackend(options.backend);
-  for (const n of backend.notes) options.onNote?.(n);
+  // Find every data set first, so a missing one stops the run at once.
+  const data = new Map<DatasetName, Dataset>();
+  for (const name of options.datasets) data.set(name, await load(name, options));
+
+  let backend: Awaited<ReturnType<typeof selectBackend>>;
+  try {
+    backend = await selectBackend(options.backend);
+  } catch (err) {
+    if (err instanceof BackendError) throw new AfError(err.message, err.exitCode);
+    throw err;
+  }
+  options.onNote?.(`TensorFlow.js backend: ${backend.name} (${backend.notes.join('; ')})`);
+
   const rows: ResultRow[] = [];
-  for (const name of options.datasets) {
-    rows.push(await runOne(table, name, backend.name, options));
+  for (const [name, dataset] of data) {
+    rows.push(await runOne(table, name, dataset, backend.name, options));
   }
   await appendResults(options.outDir, rows);
   return rows;
@@ -86,11 +97,11 @@ export async function runNetworks(table: GoldenTable, options: NetworkOptions): 
 async function runOne(
   table: GoldenTable,
   name: DatasetName,
+  data: Dataset,
   backend: string,
   options: NetworkOptions,
 ): Promise<ResultRow> {
   const start = performance.now();
-  const data = await load(name, options);
   const modelName = modelFor(name);
   const widthTag = options.width === 1 ? '' : `_w${options.width}`;
   const dir = join(options.outDir, 'NN_models', `${modelName}${widthTag}_${name}_${functionKey(table)}`);

@@ -178,7 +178,15 @@ export class ExactActivation extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    return TENSOR_OPS[this.fn].value(x);
+    const ops = TENSOR_OPS[this.fn];
+    // The derivative is given explicitly: the branches of SELU, ELU and
+    // GELU select with comparisons, which have no gradient in tf.
+    const op = tf.customGrad((input, save) => {
+      const v = input as tf.Tensor;
+      (save as tf.GradSaveFunc)([v]);
+      return { value: ops.value(v), gradFunc: (dy, saved) => tf.mul(dy, ops.derivative(saved[0])) };
+    });
+    return op(x);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
