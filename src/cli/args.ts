@@ -22,7 +22,7 @@ export type Invocation =
       kind: 'generate';
       options: GenerateOptions;
       /** Present when a network option was given. */
-      network?: Omit<NetworkOptions, 'onProgress' | 'onNote'>;
+      network?: Omit<NetworkOptions, 'onProgress' | 'onNote' | 'onDetail'>;
       verbosity: Verbosity;
       notes: string[];
     }
@@ -174,7 +174,7 @@ function wholeNumber(option: string, text: string, min: number, max: number): nu
  */
 function parseNetwork(
   o: Record<string, string | boolean | undefined>,
-): Omit<NetworkOptions, 'onProgress' | 'onNote'> | undefined {
+): Omit<NetworkOptions, 'onProgress' | 'onNote' | 'onDetail'> | undefined {
   const datasets: DatasetName[] = [];
   for (const d of (o.dataset as string).split(',').map((s) => s.trim())) {
     if (!(DATASET_NAMES as readonly string[]).includes(d)) {

@@ -33,6 +33,9 @@ async function main(argv: string[]): Promise<number> {
         onNote: (line) => {
           if (verbosity !== 'quiet') process.stderr.write(`note: ${line}\n`);
         },
+        onDetail: (line) => {
+          if (verbosity === 'verbose') process.stderr.write(`note: ${line}\n`);
+        },
       });
       progress.stop();
       if (verbosity !== 'quiet') {

@@ -39,6 +39,8 @@ export interface NetworkOptions {
   readonly outDir: string;
   readonly onProgress?: (p: Progress) => void;
   readonly onNote?: (line: string) => void;
+  /** Detail for `--verbose`. */
+  readonly onDetail?: (line: string) => void;
 }
 
 /** One row of the results table. */
@@ -84,7 +86,8 @@ export async function runNetworks(table: GoldenTable, options: NetworkOptions): 
     if (err instanceof BackendError) throw new AfError(err.message, err.exitCode);
     throw err;
   }
-  options.onNote?.(`TensorFlow.js backend: ${backend.name} (${backend.notes.join('; ')})`);
+  options.onNote?.(`TensorFlow.js backend: ${backend.name}`);
+  for (const n of backend.notes) options.onDetail?.(n);
 
   const rows: ResultRow[] = [];
   for (const [name, dataset] of data) {
