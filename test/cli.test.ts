@@ -686,7 +686,11 @@ describe.concurrent('the command line', () => {
         const words = [...line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)]
           .map((m) => m[1] ?? m[2] ?? m[3])
           .slice(1);
-        return af([...words, '-q'], freshDir());
+        // Network examples run on a small subset, to keep the test short.
+        const quick = /retrain|datasets/.test(line)
+          ? ['--train-size', '300', '--test-size', '100', '--epochs', '1']
+          : [];
+        return af([...words, ...quick, '-q'], freshDir());
       }),
     );
     runs.forEach((run, i) => expect(run.code, `${examples[i]}: ${run.stderr}`).toBe(0));

