@@ -24,3 +24,21 @@ export function headerLines(table: GoldenTable, extra: string[] = []): string[] 
 export function comment(marker: string, lines: string[]): string {
   return lines.map((l) => `${marker} ${l}`.trimEnd()).join('\n') + '\n';
 }
+
+/**
+ * The opening of a generated module: the header comment, then
+ * `module <name>(input wire [i-1:0] x, output wire [W-1:0] y);`.
+ */
+export function moduleOpening(
+  table: GoldenTable,
+  moduleName: string,
+  methodLines: string[],
+): string[] {
+  return [
+    comment('//', headerLines(table, methodLines)).trimEnd(),
+    `module ${moduleName} (`,
+    `  input  wire [${table.spec.inputBits - 1}:0] x,`,
+    `  output wire [${width(table.format) - 1}:0] y`,
+    ');',
+  ];
+}

@@ -17,7 +17,7 @@
  * The model below is that datapath, bit for bit; the Verilog is checked
  * against it for every input code.
  */
-import { comment, headerLines } from '../header.js';
+import { moduleOpening } from '../header.js';
 import { UsageError } from '../errors.js';
 import { codeRange, codeToReal, roundTo, toBits, toHex, width } from '../format.js';
 import type { GoldenTable } from '../golden.js';
@@ -181,11 +181,7 @@ export function pwlVerilog(
   const AW = Math.max(KW + T + 1, BW + T, w + T + 2) + 2;
   const SH = T + 2;
   const lines: string[] = [
-    comment('//', headerLines(table, pwlHeader(model))).trimEnd(),
-    `module ${moduleName} (`,
-    `  input  wire [${i - 1}:0] x,`,
-    `  output wire [${w - 1}:0] y`,
-    ');',
+    ...moduleOpening(table, moduleName, pwlHeader(model)),
     '',
     `  reg signed [${KW - 1}:0] k;`,
     `  reg signed [${BW - 1}:0] b;`,

@@ -1,7 +1,7 @@
 /**
  * The lookup-table method: the golden table as a `case` ROM.
  */
-import { comment, headerLines } from '../header.js';
+import { moduleOpening } from '../header.js';
 import { toBits, toHex, width } from '../format.js';
 import type { GoldenTable } from '../golden.js';
 
@@ -10,14 +10,10 @@ export function romVerilog(table: GoldenTable, moduleName: string): string {
   const i = table.spec.inputBits;
   const w = width(table.format);
   const lines: string[] = [
-    comment('//', headerLines(table, [
+    ...moduleOpening(table, moduleName, [
       'method = rom: the whole table as a case statement (a ROM of ' +
         `${table.codes.length} words of ${w} bits)`,
-    ])).trimEnd(),
-    `module ${moduleName} (`,
-    `  input  wire [${i - 1}:0] x,`,
-    `  output wire [${w - 1}:0] y`,
-    ');',
+    ]),
     '',
     `  reg [${w - 1}:0] word;`,
     '  assign y = word;',

@@ -6,7 +6,7 @@
  * reads Espresso's cover back, evaluates a cover in software, and emits the
  * cover as Verilog. Running Espresso is the adapter's job.
  */
-import { comment, headerLines } from '../header.js';
+import { moduleOpening } from '../header.js';
 import { toBits, width } from '../format.js';
 import type { GoldenTable } from '../golden.js';
 import { UsageError, VerificationError } from '../errors.js';
@@ -169,25 +169,16 @@ export function sopVerilog(
   cover: Cover,
   moduleName: string,
 ): string {
-  const i = table.spec.inputBits;
   const w = width(table.format);
   const pad = String(Math.max(0, cover.terms.length - 1)).length;
   const term = (t: number): string => `p${String(t).padStart(pad, '0')}`;
   const lines: string[] = [];
 
-  lines.push(
-    comment('//', headerLines(table, [
-      'method = sop: each output bit a minimised sum of products (Espresso,',
-      '  all outputs minimised together so product terms are shared)',
-      `cover = ${cover.terms.length} product terms, ${literalCount(cover)} literals`,
-    ])).trimEnd(),
-  );
-  lines.push(
-    `module ${moduleName} (`,
-    `  input  wire [${i - 1}:0] x,`,
-    `  output wire [${w - 1}:0] y`,
-    ');',
-  );
+  lines.push(...moduleOpening(table, moduleName, [
+    'method = sop: each output bit a minimised sum of products (Espresso,',
+    '  all outputs minimised together so product terms are shared)',
+    `cover = ${cover.terms.length} product terms, ${literalCount(cover)} literals`,
+  ]));
 
   // The shared product terms.
   if (cover.terms.length > 0) {
