@@ -133,6 +133,8 @@ async function runOne(
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     await saveModel(exactModel, exactDir, { history: exactHistory, trainImages: data.train.size });
+    const png = await curvesPlot(`${modelName} on ${name}: exact ${table.spec.fn}`, exactHistory, []);
+    await writeArtifacts(exactDir, [{ path: 'curves.png', data: png }], { force: true });
   }
 
   // 2. Test with the exact function and with the circuit's.
