@@ -303,8 +303,14 @@ describe('parseArgs', () => {
       ['elu', '-2.5', '-.5', '2', '3', '5', '--rounding', 'trunc'],
       {
         spec: {
-          ...spec, fn: 'elu', rangeL: -2.5, rangeR: -0.5, intBits: 2,
-          fracBits: 3, inputBits: 5, rounding: 'trunc',
+          ...spec,
+          fn: 'elu',
+          rangeL: -2.5,
+          rangeR: -0.5,
+          intBits: 2,
+          fracBits: 3,
+          inputBits: 5,
+          rounding: 'trunc',
         },
       },
       'normal',
@@ -314,8 +320,14 @@ describe('parseArgs', () => {
       ['self_define', '-1', '1', '0', '8', '3', '--expr', 'x / (1 + abs(x))'],
       {
         spec: {
-          ...spec, fn: 'self_define', expr: 'x / (1 + abs(x))', rangeL: -1,
-          rangeR: 1, intBits: 0, fracBits: 8, inputBits: 3,
+          ...spec,
+          fn: 'self_define',
+          expr: 'x / (1 + abs(x))',
+          rangeL: -1,
+          rangeR: 1,
+          intBits: 0,
+          fracBits: 8,
+          inputBits: 3,
         },
       },
       'normal',
@@ -365,7 +377,10 @@ describe('parseArgs', () => {
   });
 
   it('--version and -V give the package version', () => {
-    expect(parseArgs(['--version'])).toEqual({ kind: 'text', text: `${PACKAGE_VERSION}\n` });
+    expect(parseArgs(['--version'])).toEqual({
+      kind: 'text',
+      text: `${PACKAGE_VERSION}\n`,
+    });
     expect(parseArgs(['-V'])).toEqual({ kind: 'text', text: `${PACKAGE_VERSION}\n` });
   });
 
@@ -388,8 +403,16 @@ describe('parseArgs', () => {
     ['float_bits fractional', ['tanh', '0', '2', '1', '6.5', '4'], /float_bits.*6\.5/],
     ['unknown rounding', [...TANH, '--rounding', 'up'], /rounding.*up/],
     ['unknown method', [...TANH, '--method', 'sop,lut'], /method.*lut/],
-    ['pwl-segments not a number', [...TANH, '--pwl-segments', 'four'], /pwl-segments.*four/],
-    ['self_define without --expr', ['self_define', '0', '2', '1', '6', '4'], /self_define.*--expr/],
+    [
+      'pwl-segments not a number',
+      [...TANH, '--pwl-segments', 'four'],
+      /pwl-segments.*four/,
+    ],
+    [
+      'self_define without --expr',
+      ['self_define', '0', '2', '1', '6', '4'],
+      /self_define.*--expr/,
+    ],
     ['--expr with a built-in function', [...TANH, '--expr', 'x'], /--expr/],
     ['unknown option', [...TANH, '--bogus'], /--bogus/],
     ['too few positionals', ['tanh', '0', '2', '1', '6'], /i_bits/],
@@ -410,7 +433,12 @@ describe('parseArgs', () => {
 
   /** Spec argv with the given widths. */
   const widths = (intBits: number, fracBits: number, inputBits: number): string[] => [
-    'tanh', '0', '2', String(intBits), String(fracBits), String(inputBits),
+    'tanh',
+    '0',
+    '2',
+    String(intBits),
+    String(fracBits),
+    String(inputBits),
   ];
   /** int_bits and float_bits adding up to `sum`, each within its limit. */
   const split = (sum: number): [number, number] => {
@@ -438,7 +466,10 @@ describe('parseArgs', () => {
     const over: Array<[string[], RegExp]> = [
       [widths(1, 6, inputBits.max + 1), new RegExp(`i_bits.*\\b${inputBits.max + 1}\\b`)],
       [widths(intBits.max + 1, 0, 4), new RegExp(`int_bits.*\\b${intBits.max + 1}\\b`)],
-      [widths(0, fracBits.max + 1, 4), new RegExp(`float_bits.*\\b${fracBits.max + 1}\\b`)],
+      [
+        widths(0, fracBits.max + 1, 4),
+        new RegExp(`float_bits.*\\b${fracBits.max + 1}\\b`),
+      ],
       [widths(0, 0, 4), /int_bits \+ float_bits.*\b0\b/],
     ];
     if (inputBits.min > 0) {
@@ -462,7 +493,14 @@ describe('parseArgs', () => {
 describe.concurrent('bad input: one line on stderr, exit 2, no files', () => {
   /** self_define on [rangeL, rangeR) with 2 input bits, output 1.6. */
   const own = (expr: string, rangeL = '0', rangeR = '2'): string[] => [
-    'self_define', rangeL, rangeR, '1', '6', '2', '--expr', expr,
+    'self_define',
+    rangeL,
+    rangeR,
+    '1',
+    '6',
+    '2',
+    '--expr',
+    expr,
   ];
   // [what, argv, a pattern naming the bad value]
   const rows: Array<[string, string[], RegExp]> = [
@@ -475,7 +513,11 @@ describe.concurrent('bad input: one line on stderr, exit 2, no files', () => {
     ['rang_r NaN', ['tanh', '0', 'NaN', '1', '6', '4'], /rang_r.*NaN/],
     ['rang_r Infinity', ['tanh', '0', 'Infinity', '1', '6', '4'], /rang_r.*Infinity/],
     ['rang_l -inf', ['tanh', '-inf', '2', '1', '6', '4'], /rang_l.*-inf/],
-    ['rang_r overflowing to infinity', ['tanh', '0', '1e999', '1', '6', '4'], /rang_r.*1e999/],
+    [
+      'rang_r overflowing to infinity',
+      ['tanh', '0', '1e999', '1', '6', '4'],
+      /rang_r.*1e999/,
+    ],
     ['rang_r too far out', ['tanh', '0', '2e7', '1', '6', '4'], /rang_r.*2e7/],
     ['int_bits negative', ['tanh', '0', '2', '-1', '6', '4'], /int_bits.*-1/],
     ['int_bits fractional', ['tanh', '0', '2', '1.5', '6', '4'], /int_bits.*1\.5/],
@@ -487,10 +529,18 @@ describe.concurrent('bad input: one line on stderr, exit 2, no files', () => {
     ['i_bits beyond the limit', ['tanh', '0', '2', '1', '6', '40'], /i_bits.*40/],
     ['int_bits beyond the limit', ['tanh', '0', '2', '40', '6', '4'], /int_bits.*40/],
     ['float_bits beyond the limit', ['tanh', '0', '2', '1', '99', '4'], /float_bits.*99/],
-    ['no output bits', ['tanh', '0', '2', '0', '0', '4'], /int_bits \+ float_bits.*\b0\b/],
+    [
+      'no output bits',
+      ['tanh', '0', '2', '0', '0', '4'],
+      /int_bits \+ float_bits.*\b0\b/,
+    ],
     ['unknown function', ['relu', '0', '2', '1', '6', '4'], /tanh.*relu|relu.*tanh/],
     ['self_define without --expr', ['self_define', '0', '2', '1', '6', '4'], /--expr/],
-    ['--expr with a built-in function', [...TANH, '--expr', 'x*x'], /--expr.*tanh|tanh.*--expr/],
+    [
+      '--expr with a built-in function',
+      [...TANH, '--expr', 'x*x'],
+      /--expr.*tanh|tanh.*--expr/,
+    ],
     ['expression syntax error', own('x +* 2'), /x \+\* 2/],
     ['expression unbalanced', own('(x + 1'), /\(x \+ 1/],
     ['expression unknown function', own('x + foo(x)'), /'foo'/],
@@ -506,7 +556,11 @@ describe.concurrent('bad input: one line on stderr, exit 2, no files', () => {
     ['unknown rounding', [...TANH, '--rounding', 'up'], /rounding.*'?up'?/],
     ['unknown method', [...TANH, '--method', 'lut'], /method.*lut/],
     ['unknown method in a list', [...TANH, '--method', 'sop,lut'], /method.*lut/],
-    ['pwl-segments not a power of two', [...TANH, '--pwl-segments', '3'], /pwl-segments.*\b3\b/],
+    [
+      'pwl-segments not a power of two',
+      [...TANH, '--pwl-segments', '3'],
+      /pwl-segments.*\b3\b/,
+    ],
     ['unknown option', [...TANH, '--bogus'], /--bogus/],
     ['too few positionals', ['tanh', '0', '2', '1', '6'], /i_bits/],
     ['too many positionals', [...TANH, '5'], /argument/],
@@ -540,7 +594,12 @@ describe.concurrent('the original spellings', () => {
       [V, TB],
       [['-GENERATE_VERILOG', '--no-generate-verilog']],
     ],
-    [['-generate_verilog=1'], [V, TB, Y], [], [['-generate_verilog', '--generate-verilog']]],
+    [
+      ['-generate_verilog=1'],
+      [V, TB, Y],
+      [],
+      [['-generate_verilog', '--generate-verilog']],
+    ],
     [
       ['-generate_coe_file=False'],
       [V, TB],
@@ -599,7 +658,12 @@ describe.concurrent('options choose the files', () => {
     [[], [V, TB, Y], [AF_PNG, SIM_PNG], []],
     [['--no-generate-verilog'], [Y], [], ['verilog_file/']],
     [['--no-generate-coe-file'], [V, TB], [], ['coe_file/']],
-    [['--no-generate-verilog', '--no-generate-coe-file'], [], [], ['verilog_file/', 'coe_file/']],
+    [
+      ['--no-generate-verilog', '--no-generate-coe-file'],
+      [],
+      [],
+      ['verilog_file/', 'coe_file/'],
+    ],
     [['--plot-af'], [V, AF_PNG], [SIM_PNG], []],
     [['--simulate'], [V, SIM_PNG], [AF_PNG], []],
     [
@@ -637,7 +701,10 @@ describe.concurrent('the command line', () => {
   it('takes negative numbers as positionals', async ({ expect }) => {
     const [a, b] = await Promise.all([
       af(['selu', '-3.875', '0', '1', '6', '4', '--out-dir', 'out'], freshDir()),
-      af(['--method', 'rom', 'elu', '-2.5', '-.5', '1', '6', '3', '--out-dir', 'out'], freshDir()),
+      af(
+        ['--method', 'rom', 'elu', '-2.5', '-.5', '1', '6', '3', '--out-dir', 'out'],
+        freshDir(),
+      ),
     ]);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);

@@ -24,7 +24,7 @@ function filesUnder(dir: string): string[] {
 /** The tEXt chunks of a PNG, read chunk by chunk. */
 function pngText(png: Buffer): Record<string, string> {
   const out: Record<string, string> = {};
-  for (let at = 8; at < png.length; ) {
+  for (let at = 8; at < png.length;) {
     const length = png.readUInt32BE(at);
     const type = png.toString('latin1', at + 4, at + 8);
     if (type === 'tEXt') {
@@ -39,20 +39,28 @@ function pngText(png: Buffer): Record<string, string> {
 
 describe("the README's example outputs", () => {
   const out = mkdtempSync(join(tmpdir(), 'af-examples-'));
-  for (const args of EXAMPLES) execFileSync(process.execPath, [cli, ...args, '--out-dir', out, '-q']);
-  const made = [...filesUnder(join(out, 'verilog_file')).map((p) => `verilog_file/${p}`),
-    ...filesUnder(join(out, 'coe_file')).map((p) => `coe_file/${p}`)];
+  for (const args of EXAMPLES)
+    execFileSync(process.execPath, [cli, ...args, '--out-dir', out, '-q']);
+  const made = [
+    ...filesUnder(join(out, 'verilog_file')).map((p) => `verilog_file/${p}`),
+    ...filesUnder(join(out, 'coe_file')).map((p) => `coe_file/${p}`),
+  ];
 
   it('are the files committed in verilog_file/ and coe_file/', () => {
-    const committed = made.filter((p) => statSync(join(root, p), { throwIfNoEntry: false }));
+    const committed = made.filter((p) =>
+      statSync(join(root, p), { throwIfNoEntry: false }),
+    );
     expect(committed).toEqual(made);
     expect(made).toContain('verilog_file/tanh_1_6_4.v');
     expect(made).toContain('coe_file/selu_1_6_4/k.coe');
   });
 
-  it.each(made.filter((p) => !p.endsWith('.png')))('regenerates %s byte for byte', (p) => {
-    expect(readFileSync(join(out, p)).equals(readFileSync(join(root, p)))).toBe(true);
-  });
+  it.each(made.filter((p) => !p.endsWith('.png')))(
+    'regenerates %s byte for byte',
+    (p) => {
+      expect(readFileSync(join(out, p)).equals(readFileSync(join(root, p)))).toBe(true);
+    },
+  );
 
   // Rendered text depends on the installed fonts, so a plot is compared by
   // its size and its parameters, not its pixels.

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  codeRange, fromBits, quantise, roundTo, toBits, toHex, width,
+  codeRange,
+  fromBits,
+  quantise,
+  roundTo,
+  toBits,
+  toHex,
+  width,
   type FixedFormat,
 } from '../src/core/format.js';
 
@@ -10,9 +16,16 @@ const s16: FixedFormat = { signed: true, intBits: 1, fracBits: 6 };
 describe('roundTo', () => {
   // (expected, input, mode): halves go away from zero under nearest.
   it.each([
-    [3, 2.5, 'nearest'], [-3, -2.5, 'nearest'], [2, 2.4999, 'nearest'],
-    [-2, -2.4999, 'nearest'], [0, 0.49, 'nearest'], [1, 0.5, 'nearest'],
-    [2, 2.9, 'trunc'], [-2, -2.9, 'trunc'], [0, -0.5, 'trunc'], [7, 7, 'trunc'],
+    [3, 2.5, 'nearest'],
+    [-3, -2.5, 'nearest'],
+    [2, 2.4999, 'nearest'],
+    [-2, -2.4999, 'nearest'],
+    [0, 0.49, 'nearest'],
+    [1, 0.5, 'nearest'],
+    [2, 2.9, 'trunc'],
+    [-2, -2.9, 'trunc'],
+    [0, -0.5, 'trunc'],
+    [7, 7, 'trunc'],
   ] as const)('%d from %d (%s)', (want, v, mode) => {
     expect(roundTo(v, mode)).toBe(want);
   });
@@ -42,7 +55,7 @@ describe('formats', () => {
     expect(quantise(y, f, mode)).toEqual({ code, saturated: sat });
   });
 
-  it('writes negative codes in two\'s complement and reads them back', () => {
+  it("writes negative codes in two's complement and reads them back", () => {
     expect(toBits(-1, 8)).toBe(0xff);
     expect(toBits(-110, 8)).toBe(0x92);
     expect(fromBits(0x92, 8, true)).toBe(-110);

@@ -4,12 +4,24 @@ import { buildGoldenTable } from '../src/core/golden.js';
 import { parseSpec } from '../src/core/spec.js';
 
 async function table(
-  fn: string, l: string, r: string, ib: number, fb: number, i: number,
-  rounding = 'nearest', expr?: string,
+  fn: string,
+  l: string,
+  r: string,
+  ib: number,
+  fb: number,
+  i: number,
+  rounding = 'nearest',
+  expr?: string,
 ) {
   const spec = parseSpec({
-    fn, rangeL: l, rangeR: r, intBits: String(ib), fracBits: String(fb),
-    inputBits: String(i), rounding, ...(expr ? { expr } : {}),
+    fn,
+    rangeL: l,
+    rangeR: r,
+    intBits: String(ib),
+    fracBits: String(fb),
+    inputBits: String(i),
+    rounding,
+    ...(expr ? { expr } : {}),
   });
   return buildGoldenTable(spec, await resolveFunction(fn, expr));
 }
@@ -18,8 +30,9 @@ describe('golden table', () => {
   it('reproduces the original tanh_1_6_4 table with truncation', async () => {
     // From the issue: the original main.py's codes, in 64ths.
     const t = await table('tanh', '0', '2', 1, 6, 4, 'trunc');
-    expect(Array.from(t.codes)).toEqual(
-      [0, 7, 15, 22, 29, 35, 40, 45, 48, 51, 54, 56, 57, 59, 60, 61]);
+    expect(Array.from(t.codes)).toEqual([
+      0, 7, 15, 22, 29, 35, 40, 45, 48, 51, 54, 56, 57, 59, 60, 61,
+    ]);
     expect(t.format).toEqual({ signed: false, intBits: 1, fracBits: 6 });
     expect(t.name).toBe('tanh_1_6_4');
     expect(t.warnings).toEqual([]);
@@ -98,20 +111,26 @@ describe('golden table', () => {
   });
 
   it('names the x where a self_define value is not finite', async () => {
-    await expect(table('self_define', '-1', '1', 1, 4, 3, 'nearest', 'log(x)'))
-      .rejects.toThrow(/'log\(x\)' is not a finite real number at x = -1 \(input code 0\)/);
-    await expect(table('self_define', '0', '1', 1, 4, 3, 'nearest', '1/x'))
-      .rejects.toThrow(/at x = 0 /);
+    await expect(
+      table('self_define', '-1', '1', 1, 4, 3, 'nearest', 'log(x)'),
+    ).rejects.toThrow(
+      /'log\(x\)' is not a finite real number at x = -1 \(input code 0\)/,
+    );
+    await expect(
+      table('self_define', '0', '1', 1, 4, 3, 'nearest', '1/x'),
+    ).rejects.toThrow(/at x = 0 /);
   });
 
   it('refuses JavaScript and assignments in expressions', async () => {
-    await expect(resolveFunction('self_define', 'process.exit(1)'))
-      .rejects.toThrow(/may not contain accessor|unknown name 'process'/);
-    await expect(resolveFunction('self_define', 'x = 3'))
-      .rejects.toThrow(/may not contain assignment/);
-    await expect(resolveFunction('self_define', 'y + 1'))
-      .rejects.toThrow(/unknown name 'y'/);
-    await expect(resolveFunction('self_define', 'x +'))
-      .rejects.toThrow(/is not valid: /);
+    await expect(resolveFunction('self_define', 'process.exit(1)')).rejects.toThrow(
+      /may not contain accessor|unknown name 'process'/,
+    );
+    await expect(resolveFunction('self_define', 'x = 3')).rejects.toThrow(
+      /may not contain assignment/,
+    );
+    await expect(resolveFunction('self_define', 'y + 1')).rejects.toThrow(
+      /unknown name 'y'/,
+    );
+    await expect(resolveFunction('self_define', 'x +')).rejects.toThrow(/is not valid: /);
   });
 });

@@ -11,7 +11,13 @@ export async function goldenOf(
 ): Promise<GoldenTable> {
   const [fn, rangeL, rangeR, intBits, fracBits, inputBits] = args.split(/\s+/);
   const spec = parseSpec({
-    fn, rangeL, rangeR, intBits, fracBits, inputBits, rounding,
+    fn,
+    rangeL,
+    rangeR,
+    intBits,
+    fracBits,
+    inputBits,
+    rounding,
     ...(expr !== undefined ? { expr } : {}),
   });
   return buildGoldenTable(spec, await resolveFunction(fn, expr));

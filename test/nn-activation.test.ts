@@ -6,7 +6,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { codeToReal } from '../src/core/format.js';
 import { extendedValue, extensionOf } from '../src/core/outside.js';
 import { loadModel, saveModel } from '../src/adapters/model-files.js';
-import { QuantisedActivation, exactFactory, quantisedConfig, quantisedFactory } from '../src/nn/activation.js';
+import {
+  QuantisedActivation,
+  exactFactory,
+  quantisedConfig,
+  quantisedFactory,
+} from '../src/nn/activation.js';
 import { selectBackend } from '../src/nn/backend.js';
 import { goldenOf } from './helpers.js';
 
@@ -16,12 +21,20 @@ beforeAll(async () => {
 
 /** Run one quantised layer on a 1-D list of inputs. */
 function apply(layer: tf.layers.Layer, xs: number[]): Float32Array {
-  return tf.tidy(() => (layer.apply(tf.tensor1d(xs)) as tf.Tensor).dataSync() as Float32Array);
+  return tf.tidy(
+    () => (layer.apply(tf.tensor1d(xs)) as tf.Tensor).dataSync() as Float32Array,
+  );
 }
 
 const CONFIGS: [string, string?][] = [
-  ['tanh 0 2 1 6 4'], ['tanh -4 4 1 8 12'], ['selu -3.875 0 1 6 4'], ['selu -3.875 0 1 4 6'],
-  ['sigmoid 0 8 0 8 8'], ['elu -4 0 1 8 7'], ['gelu -4 4 3 6 8'], ['tanh -2 0 1 7 6'],
+  ['tanh 0 2 1 6 4'],
+  ['tanh -4 4 1 8 12'],
+  ['selu -3.875 0 1 6 4'],
+  ['selu -3.875 0 1 4 6'],
+  ['sigmoid 0 8 0 8 8'],
+  ['elu -4 0 1 8 7'],
+  ['gelu -4 4 3 6 8'],
+  ['tanh -2 0 1 7 6'],
   ['self_define -4 4 0 8 8', 'x / (1 + abs(x))'],
 ];
 
@@ -31,7 +44,10 @@ describe('the quantised activation layer', () => {
     const layer = new QuantisedActivation(quantisedConfig(t));
     const step = (t.spec.rangeR - t.spec.rangeL) / t.codes.length;
     // The middle of each code's interval of x.
-    const got = apply(layer, Array.from(t.x, (x) => x + step / 2));
+    const got = apply(
+      layer,
+      Array.from(t.x, (x) => x + step / 2),
+    );
     const want = Float32Array.from(t.codes, (c) => codeToReal(c, t.format));
     expect(got).toEqual(want);
   });
@@ -45,18 +61,24 @@ describe('the quantised activation layer', () => {
     // side of it (away from interval edges, where float32 may differ).
     const n = t.codes.length;
     const xs: number[] = [];
-    for (let j = -3 * n; j < 4 * n; j += Math.max(1, n >> 5)) xs.push(rangeL + ((j + 0.37) * span) / n);
+    for (let j = -3 * n; j < 4 * n; j += Math.max(1, n >> 5))
+      xs.push(rangeL + ((j + 0.37) * span) / n);
     xs.push(-rangeL - span * 0.37, -rangeR + span * 0.21);
     const got = apply(layer, xs);
     xs.forEach((x, k) => expect(got[k]).toBeCloseTo(extendedValue(t, x), 5));
   });
 
-  it('mirrors tanh on [0, 2) and uses SELU\'s linear branch, by hand', async () => {
+  it("mirrors tanh on [0, 2) and uses SELU's linear branch, by hand", async () => {
     const tanh = await goldenOf('tanh 0 2 1 6 4', 'trunc');
-    expect(extensionOf(tanh)).toEqual({ kind: 'mirror', symmetry: 'odd', side: 'negative' });
+    expect(extensionOf(tanh)).toEqual({
+      kind: 'mirror',
+      symmetry: 'odd',
+      side: 'negative',
+    });
     // tanh_1_6_4 (trunc) at code 1 is 7/64; mirrored to x = -0.2: -7/64.
-    expect(apply(new QuantisedActivation(quantisedConfig(tanh)), [-0.2, 0.2, 5, -5]))
-      .toEqual(Float32Array.from([-7 / 64, 7 / 64, 61 / 64, -61 / 64]));
+    expect(
+      apply(new QuantisedActivation(quantisedConfig(tanh)), [-0.2, 0.2, 5, -5]),
+    ).toEqual(Float32Array.from([-7 / 64, 7 / 64, 61 / 64, -61 / 64]));
     const selu = await goldenOf('selu -3.875 0 1 6 4');
     expect(extensionOf(selu)).toEqual({ kind: 'linear', slope: 1.0507009873554805 });
     const out = apply(new QuantisedActivation(quantisedConfig(selu)), [2, -10]);
@@ -65,24 +87,34 @@ describe('the quantised activation layer', () => {
     const sig = await goldenOf('sigmoid 0 8 0 8 8');
     // f(-x) = 1 - f(x): 1 - code(at 1.03125)/256.
     const c = sig.codes[Math.floor(1.03125 * 32)];
-    expect(apply(new QuantisedActivation(quantisedConfig(sig)), [-1.03125])[0])
-      .toBeCloseTo(1 - c / 256, 6);
+    expect(
+      apply(new QuantisedActivation(quantisedConfig(sig)), [-1.03125])[0],
+    ).toBeCloseTo(1 - c / 256, 6);
   });
 
   it('passes the exact derivative back (straight-through)', async () => {
     for (const [args, d] of [
       ['tanh 0 2 1 6 4', (x: number) => 1 - Math.tanh(x) ** 2],
-      ['selu -3.875 0 1 6 4', (x: number) => 1.0507009873554805 * (x > 0 ? 1 : 1.6732632423543772 * Math.exp(x))],
-      ['gelu -4 4 3 6 8', (x: number) => {
-        const h = 1e-5;
-        const g = (v: number) => v * 0.5 * (1 + erfApprox(v / Math.SQRT2));
-        return (g(x + h) - g(x - h)) / (2 * h);
-      }],
+      [
+        'selu -3.875 0 1 6 4',
+        (x: number) =>
+          1.0507009873554805 * (x > 0 ? 1 : 1.6732632423543772 * Math.exp(x)),
+      ],
+      [
+        'gelu -4 4 3 6 8',
+        (x: number) => {
+          const h = 1e-5;
+          const g = (v: number) => v * 0.5 * (1 + erfApprox(v / Math.SQRT2));
+          return (g(x + h) - g(x - h)) / (2 * h);
+        },
+      ],
     ] as const) {
       const t = await goldenOf(args);
       const layer = quantisedFactory(t)('act');
       const xs = [-2.3, -0.7, 0.1, 0.9, 3.1];
-      const grad = tf.grad((x: tf.Tensor) => tf.sum(layer.apply(x) as tf.Tensor))(tf.tensor1d(xs));
+      const grad = tf.grad((x: tf.Tensor) => tf.sum(layer.apply(x) as tf.Tensor))(
+        tf.tensor1d(xs),
+      );
       const g = grad.dataSync();
       xs.forEach((x, k) => expect(g[k]).toBeCloseTo(d(x), 3));
     }
@@ -91,15 +123,22 @@ describe('the quantised activation layer', () => {
   it('serialises with the model and loads back the same', async () => {
     const t = await goldenOf('selu -3.875 0 1 6 4');
     const model = tf.sequential({
-      layers: [tf.layers.dense({ units: 4, inputShape: [3] }), quantisedFactory(t)('act')],
+      layers: [
+        tf.layers.dense({ units: 4, inputShape: [3] }),
+        quantisedFactory(t)('act'),
+      ],
     });
     const dir = join(mkdtempSync(join(tmpdir(), 'af-model-')), 'm');
     await saveModel(model, dir, { note: 'x' });
     const { model: back, extra } = await loadModel(dir);
     expect(extra).toEqual({ note: 'x' });
-    const input = tf.tensor2d([[0.1, -2, 3], [1, 1, -1]]);
-    expect((back.predict(input) as tf.Tensor).arraySync())
-      .toEqual((model.predict(input) as tf.Tensor).arraySync());
+    const input = tf.tensor2d([
+      [0.1, -2, 3],
+      [1, 1, -1],
+    ]);
+    expect((back.predict(input) as tf.Tensor).arraySync()).toEqual(
+      (model.predict(input) as tf.Tensor).arraySync(),
+    );
     expect(back.layers[1].getClassName()).toBe('AfQuantisedActivation');
   });
 

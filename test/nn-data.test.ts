@@ -1,10 +1,4 @@
-import {
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -93,24 +87,16 @@ function histogram(labels: ArrayLike<number>, classes: number): number[] {
  */
 function smallMnist(): string {
   const dir = mkdtempSync(join(root, 'mnist-idx-'));
-  const image = (b: number) =>
-    Array.from({ length: 784 }, (_, j) => (j === 100 ? b : 0));
+  const image = (b: number) => Array.from({ length: 784 }, (_, j) => (j === 100 ? b : 0));
   const write = (name: string, bytes: Buffer, gz: boolean) =>
-    writeFileSync(
-      join(dir, gz ? `${name}.gz` : name),
-      gz ? gzipSync(bytes) : bytes,
-    );
+    writeFileSync(join(dir, gz ? `${name}.gz` : name), gz ? gzipSync(bytes) : bytes);
   const trainPixels = [...image(51), ...image(102), ...image(255)];
   write(
     'train-images-idx3-ubyte',
     idxBytes(IDX_IMAGES_MAGIC, [3, 28, 28], trainPixels),
     true,
   );
-  write(
-    'train-labels-idx1-ubyte',
-    idxBytes(IDX_LABELS_MAGIC, [3], [4, 9, 0]),
-    false,
-  );
+  write('train-labels-idx1-ubyte', idxBytes(IDX_LABELS_MAGIC, [3], [4, 9, 0]), false);
   write(
     't10k-images-idx3-ubyte',
     idxBytes(IDX_IMAGES_MAGIC, [1, 28, 28], image(204)),
@@ -317,20 +303,18 @@ describe('IDX files', () => {
     expect(() => parseIdx(labels, IDX_IMAGES_MAGIC, 'f')).toThrow(
       'bad IDX file f: magic number 0x00000801, expected 0x00000803',
     );
-    expect(() => parseIdx(Uint8Array.from([0, 0]), IDX_LABELS_MAGIC, 'f'))
-      .toThrow('bad IDX file f: 2 bytes is too short');
+    expect(() => parseIdx(Uint8Array.from([0, 0]), IDX_LABELS_MAGIC, 'f')).toThrow(
+      'bad IDX file f: 2 bytes is too short',
+    );
   });
 
   it('rejects truncated and overlong files', () => {
-    expect(() => parseIdx(images.subarray(0, 10), IDX_IMAGES_MAGIC, 'f'))
-      .toThrow(
-        'bad IDX file f: truncated header, 10 bytes where 3 dimensions need 16',
-      );
-    expect(() => parseIdx(images.subarray(0, 27), IDX_IMAGES_MAGIC, 'f'))
-      .toThrow(
-        'bad IDX file f: truncated, dimensions 2x2x3 need 12 data bytes, ' +
-          'found 11',
-      );
+    expect(() => parseIdx(images.subarray(0, 10), IDX_IMAGES_MAGIC, 'f')).toThrow(
+      'bad IDX file f: truncated header, 10 bytes where 3 dimensions need 16',
+    );
+    expect(() => parseIdx(images.subarray(0, 27), IDX_IMAGES_MAGIC, 'f')).toThrow(
+      'bad IDX file f: truncated, dimensions 2x2x3 need 12 data bytes, ' + 'found 11',
+    );
     const long = Buffer.concat([labels, Buffer.from([1])]);
     expect(() => parseIdx(long, IDX_LABELS_MAGIC, 'f')).toThrow(
       'bad IDX file f: too long, dimensions 2 need 2 data bytes, found 3',
@@ -356,9 +340,11 @@ describe('MNIST', () => {
   const raw = Array.from(
     { length: 10 },
     (_, d) =>
-      (JSON.parse(readFileSync(join(digitsDir, `${d}.json`), 'utf8')) as {
-        data: number[];
-      }).data,
+      (
+        JSON.parse(readFileSync(join(digitsDir, `${d}.json`), 'utf8')) as {
+          data: number[];
+        }
+      ).data,
   );
   const counts = raw.map((data) => data.length / 784);
   let mnist: Dataset;
@@ -531,12 +517,8 @@ describe('Fashion-MNIST', () => {
   it('names the path and the Debian package of missing files', async () => {
     const dir = folder('fashion-empty');
     const load = loadDataset('fashion-mnist', { dataDir: dir });
-    await expect(load).rejects.toThrow(
-      `Fashion-MNIST data not found in ${dir}`,
-    );
-    await expect(load).rejects.toThrow(
-      'the Debian package dataset-fashion-mnist',
-    );
+    await expect(load).rejects.toThrow(`Fashion-MNIST data not found in ${dir}`);
+    await expect(load).rejects.toThrow('the Debian package dataset-fashion-mnist');
   });
 });
 
@@ -590,9 +572,7 @@ describe('CIFAR-10', () => {
     });
     expect([data.train.size, data.test.size]).toEqual([10, 3]);
     expect(data.imageShape).toEqual([32, 32, 3]);
-    expect(Array.from(data.train.labels)).toEqual([
-      0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
-    ]);
+    expect(Array.from(data.train.labels)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(Array.from(data.test.labels)).toEqual([9, 8, 7]);
 
     // Record 3 (the second of data_batch_2): green at row 1, column 2.
@@ -652,9 +632,7 @@ describe('ImageNet folders', () => {
     const image = sharp({
       create: { width: w, height: h, channels: 3, background: { r, g, b } },
     });
-    const encoded = path.endsWith('.png')
-      ? image.png()
-      : image.jpeg({ quality: 95 });
+    const encoded = path.endsWith('.png') ? image.png() : image.jpeg({ quality: 95 });
     await encoded.toFile(path);
   }
 
@@ -749,8 +727,7 @@ describe('ImageNet folders', () => {
     await solid(join(trainA, 'x.jpg'), [1, 2, 3], 8, 8);
     await solid(join(valB, 'x.jpg'), [1, 2, 3], 8, 8);
     await expect(loadDataset('imagenet', { dataDir: stray })).rejects.toThrow(
-      `ImageNet folder ${join(stray, 'val')} has class folder b, ` +
-        'which train/ lacks',
+      `ImageNet folder ${join(stray, 'val')} has class folder b, ` + 'which train/ lacks',
     );
     rmSync(join(stray, 'val', 'b'), { recursive: true });
     const loose = join(stray, 'val', 'ILSVRC2012_val_00000001.JPEG');
@@ -810,9 +787,9 @@ describe('loadDataset', () => {
       'image size of mnist must be 28 (only imagenet resizes), not 32',
     );
     const dataDir = smallMnist();
-    await expect(
-      loadDataset('mnist', { dataDir, subset: { train: 4 } }),
-    ).rejects.toThrow('subset.train must be an integer from 1 to 3, not 4');
+    await expect(loadDataset('mnist', { dataDir, subset: { train: 4 } })).rejects.toThrow(
+      'subset.train must be an integer from 1 to 3, not 4',
+    );
     await expect(
       loadDataset('mnist', { dataDir, subset: { test: 0 } }),
     ).rejects.toBeInstanceOf(DataError);

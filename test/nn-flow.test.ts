@@ -28,10 +28,17 @@ describe('retraining with the circuit on real MNIST digits', () => {
     const model = lenet5(quantisedFactory(t));
     const conv = model.layers.find((l) => l.getClassName() === 'Conv2D')!;
     const before = conv.getWeights()[0].dataSync().slice();
-    await train(model, data.train, { epochs: 2, batchSize: 32, learningRate: 1e-3, seed: 1, phase: 'train' });
+    await train(model, data.train, {
+      epochs: 2,
+      batchSize: 32,
+      learningRate: 1e-3,
+      seed: 1,
+      phase: 'train',
+    });
     const after = conv.getWeights()[0].dataSync();
     let moved = 0;
-    for (let k = 0; k < before.length; k++) moved = Math.max(moved, Math.abs(after[k] - before[k]));
+    for (let k = 0; k < before.length; k++)
+      moved = Math.max(moved, Math.abs(after[k] - before[k]));
     expect(moved).toBeGreaterThan(1e-3);
     // Ten classes: chance is 10%; 2,000 real digits for 2 epochs do far better.
     const acc = await evaluate(model, data.test, 100);
@@ -43,22 +50,53 @@ describe('retraining with the circuit on real MNIST digits', () => {
 describe('the network flow through the command line', () => {
   it('trains, tests, retrains on MNIST and appends the results', async () => {
     const out = mkdtempSync(join(tmpdir(), 'af-flow-'));
-    const args = [cli, 'tanh', '0', '2', '1', '6', '4', '-MNIST_retrain=True', '--train-size', '1000',
-      '--test-size', '300', '--epochs', '1', '--out-dir', out, '--no-generate-coe-file'];
+    const args = [
+      cli,
+      'tanh',
+      '0',
+      '2',
+      '1',
+      '6',
+      '4',
+      '-MNIST_retrain=True',
+      '--train-size',
+      '1000',
+      '--test-size',
+      '300',
+      '--epochs',
+      '1',
+      '--out-dir',
+      out,
+      '--no-generate-coe-file',
+    ];
     const first = await run(process.execPath, args);
     expect(first.stderr).toMatch(/use --mnist-retrain/);
-    expect(first.stdout).toMatch(/\| lenet5 \| mnist \| tanh \| tanh_1_6_4 \(nearest\) \| \d+\.\d\d% \|/);
+    expect(first.stdout).toMatch(
+      /\| lenet5 \| mnist \| tanh \| tanh_1_6_4 \(nearest\) \| \d+\.\d\d% \|/,
+    );
     const dir = join(out, 'NN_models', 'lenet5_mnist_tanh');
     expect(existsSync(join(dir, 'exact', 'model.json'))).toBe(true);
     expect(existsSync(join(dir, 'tanh_1_6_4_nearest', 'weights.bin'))).toBe(true);
     expect(existsSync(join(dir, 'tanh_1_6_4_nearest_curves.png'))).toBe(true);
 
     // A second run reuses the trained exact network and appends a row.
-    const second = await run(process.execPath, [cli, 'tanh', '0', '2', '1', '4', '4',
-      '--test-on-datasets', ...args.slice(8)]);
+    const second = await run(process.execPath, [
+      cli,
+      'tanh',
+      '0',
+      '2',
+      '1',
+      '4',
+      '4',
+      '--test-on-datasets',
+      ...args.slice(8),
+    ]);
     expect(second.stderr).toMatch(/using the trained exact tanh lenet5/);
     const rows = JSON.parse(readFileSync(join(out, 'NN_models', 'results.json'), 'utf8'));
-    expect(rows.map((r: { circuit: string }) => r.circuit)).toEqual(['tanh_1_6_4', 'tanh_1_4_4']);
+    expect(rows.map((r: { circuit: string }) => r.circuit)).toEqual([
+      'tanh_1_6_4',
+      'tanh_1_4_4',
+    ]);
     expect(rows[0].retrained.top1).toBeGreaterThan(0);
     expect(rows[1].retrained).toBeUndefined();
     // The exact accuracy is the same network's both times.
@@ -79,44 +117,129 @@ describe('the network flow through the command line', () => {
       }
       return b;
     };
-    for (let k = 1; k <= 5; k++) writeFileSync(join(data, `data_batch_${k}.bin`), batch(k));
+    for (let k = 1; k <= 5; k++)
+      writeFileSync(join(data, `data_batch_${k}.bin`), batch(k));
     writeFileSync(join(data, 'test_batch.bin'), batch(9));
     const out = mkdtempSync(join(tmpdir(), 'af-flow-'));
-    const { stdout } = await run(process.execPath, [cli, 'selu', '-3.875', '0', '1', '6', '4',
-      '--cifar-retrain', '--data-dir', data, '--width', '0.0625', '--epochs', '1',
-      '--batch-size', '25', '--out-dir', out, '-q']);
+    const { stdout } = await run(process.execPath, [
+      cli,
+      'selu',
+      '-3.875',
+      '0',
+      '1',
+      '6',
+      '4',
+      '--cifar-retrain',
+      '--data-dir',
+      data,
+      '--width',
+      '0.0625',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '25',
+      '--out-dir',
+      out,
+      '-q',
+    ]);
     expect(stdout).toBe('');
     const rows = JSON.parse(readFileSync(join(out, 'NN_models', 'results.json'), 'utf8'));
-    expect(rows[0]).toMatchObject({ model: 'vgg16bn', dataset: 'cifar10', trainImages: 100, testImages: 20 });
+    expect(rows[0]).toMatchObject({
+      model: 'vgg16bn',
+      dataset: 'cifar10',
+      trainImages: 100,
+      testImages: 20,
+    });
     expect(rows[0].retrained).toBeDefined();
   });
 
   it('runs AlexNet on a folder of JPEG files end to end, with top-5', async () => {
     const data = mkdtempSync(join(tmpdir(), 'af-imagenet-'));
-    const colours = [[200, 30, 30], [30, 200, 30], [30, 30, 200], [200, 200, 30], [30, 200, 200], [200, 30, 200]];
+    const colours = [
+      [200, 30, 30],
+      [30, 200, 30],
+      [30, 30, 200],
+      [200, 200, 30],
+      [30, 200, 200],
+      [200, 30, 200],
+    ];
     for (const split of ['train', 'val']) {
       colours.forEach((c, k) => {
         mkdirSync(join(data, split, `n0${k}`), { recursive: true });
       });
     }
-    await Promise.all(colours.flatMap((c, k) => ['train', 'train', 'val'].map((split, j) =>
-      sharp({ create: { width: 80 + j, height: 72, channels: 3, background: { r: c[0], g: c[1], b: c[2] } } })
-        .jpeg().toFile(join(data, split, `n0${k}`, `img${j}.JPEG`)))));
+    await Promise.all(
+      colours.flatMap((c, k) =>
+        ['train', 'train', 'val'].map((split, j) =>
+          sharp({
+            create: {
+              width: 80 + j,
+              height: 72,
+              channels: 3,
+              background: { r: c[0], g: c[1], b: c[2] },
+            },
+          })
+            .jpeg()
+            .toFile(join(data, split, `n0${k}`, `img${j}.JPEG`)),
+        ),
+      ),
+    );
     const out = mkdtempSync(join(tmpdir(), 'af-flow-'));
-    await run(process.execPath, [cli, 'tanh', '0', '2', '1', '6', '4', '--imgnet-retrain',
-      '--data-dir', data, '--image-size', '64', '--width', '0.05', '--epochs', '1',
-      '--batch-size', '4', '--out-dir', out, '-q']);
+    await run(process.execPath, [
+      cli,
+      'tanh',
+      '0',
+      '2',
+      '1',
+      '6',
+      '4',
+      '--imgnet-retrain',
+      '--data-dir',
+      data,
+      '--image-size',
+      '64',
+      '--width',
+      '0.05',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '4',
+      '--out-dir',
+      out,
+      '-q',
+    ]);
     const rows = JSON.parse(readFileSync(join(out, 'NN_models', 'results.json'), 'utf8'));
-    expect(rows[0]).toMatchObject({ model: 'alexnet', dataset: 'imagenet', trainImages: 12, testImages: 6 });
+    expect(rows[0]).toMatchObject({
+      model: 'alexnet',
+      dataset: 'imagenet',
+      trainImages: 12,
+      testImages: 6,
+    });
     // Six classes: top-5 counts five of them, so it is at least top-1.
     expect(rows[0].exact.top5).toBeGreaterThanOrEqual(rows[0].exact.top1);
-    expect(readFileSync(join(out, 'NN_models', 'results.md'), 'utf8')).toMatch(/% \[\d+\.\d\d%\]/);
+    expect(readFileSync(join(out, 'NN_models', 'results.md'), 'utf8')).toMatch(
+      /% \[\d+\.\d\d%\]/,
+    );
   });
 
   it('says which data is missing, with exit code 2', async () => {
-    const err = await run(process.execPath, [cli, 'tanh', '0', '2', '1', '6', '4', '--cifar-retrain',
-      '--data-dir', '/nonexistent', '--out-dir', mkdtempSync(join(tmpdir(), 'af-flow-'))])
-      .then(() => undefined, (e: { code: number; stderr: string }) => e);
+    const err = await run(process.execPath, [
+      cli,
+      'tanh',
+      '0',
+      '2',
+      '1',
+      '6',
+      '4',
+      '--cifar-retrain',
+      '--data-dir',
+      '/nonexistent',
+      '--out-dir',
+      mkdtempSync(join(tmpdir(), 'af-flow-')),
+    ]).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(err?.code).toBe(2);
     expect(err?.stderr).toMatch(/^af: CIFAR-10 data not found in \/nonexistent/);
   });

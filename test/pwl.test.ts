@@ -46,7 +46,10 @@ describe('pwl method', () => {
   it('sizes the coefficient tables to their values', async () => {
     const t = await goldenOf('tanh 0 2 1 6 4');
     const m = fitPwl(t, 4);
-    for (const [codes, w] of [[m.k, m.kWidth], [m.b, m.bWidth]] as const) {
+    for (const [codes, w] of [
+      [m.k, m.kWidth],
+      [m.b, m.bWidth],
+    ] as const) {
       const lim = 2n ** BigInt(w - 1);
       expect(codes.every((v) => v >= -lim && v < lim)).toBe(true);
       expect(codes.some((v) => v >= lim / 2n || v < -lim / 2n)).toBe(true);
@@ -58,7 +61,8 @@ describe('pwl method', () => {
     expect(defaultSegments(7)).toBe(16);
     expect(checkSegments(8, 4)).toBe(3);
     expect(() => checkSegments(6, 4)).toThrow(
-      'pwl-segments must be a power of two from 1 to 16 (2^i_bits), not 6');
+      'pwl-segments must be a power of two from 1 to 16 (2^i_bits), not 6',
+    );
     expect(() => checkSegments(32, 4)).toThrow(/not 32/);
   });
 });

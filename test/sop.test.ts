@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { minimiseWithEspresso } from '../src/adapters/espresso.js';
 import {
-  checkCover, evaluateCover, parseCover, sopVerilog, tableToPla, checkSopSize,
+  checkCover,
+  evaluateCover,
+  parseCover,
+  sopVerilog,
+  tableToPla,
+  checkSopSize,
 } from '../src/core/methods/sop.js';
 import { toBits, width } from '../src/core/format.js';
 import { goldenOf } from './helpers.js';
@@ -26,20 +31,31 @@ describe('sop method', () => {
   it('shares product terms between outputs', async () => {
     const t = await goldenOf('tanh 0 2 1 6 4', 'trunc');
     const cover = parseCover(minimiseWithEspresso(tableToPla(t)), 4, 7);
-    expect(cover.terms.some((term) => term.outputs.replace(/0/g, '').length > 1)).toBe(true);
+    expect(cover.terms.some((term) => term.outputs.replace(/0/g, '').length > 1)).toBe(
+      true,
+    );
     checkCover(cover, t);
   });
 
   it('minimises exactly for every function and both roundings', async () => {
     const configs = [
-      'tanh -2 2 0 8 8', 'selu -3.875 0 1 6 6', 'sigmoid -8 8 0 10 8',
-      'elu -4 0 1 8 7', 'gelu -4 4 3 5 8', 'silu -6 6 3 6 8', 'softplus -6 6 3 6 8',
+      'tanh -2 2 0 8 8',
+      'selu -3.875 0 1 6 6',
+      'sigmoid -8 8 0 10 8',
+      'elu -4 0 1 8 7',
+      'gelu -4 4 3 5 8',
+      'silu -6 6 3 6 8',
+      'softplus -6 6 3 6 8',
     ];
     for (const c of configs) {
       for (const r of ['nearest', 'trunc']) {
         const t = await goldenOf(c, r);
         const w = width(t.format);
-        const cover = parseCover(minimiseWithEspresso(tableToPla(t)), t.spec.inputBits, w);
+        const cover = parseCover(
+          minimiseWithEspresso(tableToPla(t)),
+          t.spec.inputBits,
+          w,
+        );
         for (let k = 0; k < t.codes.length; k++) {
           expect(evaluateCover(cover, k)).toBe(toBits(t.codes[k], w));
         }
@@ -65,6 +81,7 @@ describe('sop method', () => {
     expect(() => checkSopSize(12)).not.toThrow();
     expect(() => checkSopSize(13)).toThrow(
       'the sop method supports i_bits up to 12, not 13 (Espresso would take minutes); ' +
-        'use --method rom or --method pwl');
+        'use --method rom or --method pwl',
+    );
   });
 });

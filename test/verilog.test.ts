@@ -56,15 +56,20 @@ describe('the proof has teeth', () => {
     const build = await circuitsOf('tanh 0 2 1 6 4', 'trunc');
     const rom = build.circuits.find((c) => c.method === 'rom')!;
     // Code 5 holds 35 = 7'h23; make it 7'h24.
-    const broken = { ...rom, verilog: rom.verilog.replace("4'd5: word = 7'h23;", "4'd5: word = 7'h24;") };
+    const broken = {
+      ...rom,
+      verilog: rom.verilog.replace("4'd5: word = 7'h23;", "4'd5: word = 7'h24;"),
+    };
     expect(broken.verilog).not.toBe(rom.verilog);
     await expect(proveCircuits([broken])).rejects.toThrow(
-      /tanh_1_6_4_rom \(rom\) does not match its model: first at input code 5, got 24, expected 23 \(1 of 16 codes differ\)/);
+      /tanh_1_6_4_rom \(rom\) does not match its model: first at input code 5, got 24, expected 23 \(1 of 16 codes differ\)/,
+    );
   });
 
   it('reports a module that does not compile', async () => {
-    await expect(simulate('m', { verilog: 'module m(input x); syntax error', testbench: '' }))
-      .rejects.toThrow(/Icarus Verilog rejected m\.v/);
+    await expect(
+      simulate('m', { verilog: 'module m(input x); syntax error', testbench: '' }),
+    ).rejects.toThrow(/Icarus Verilog rejected m\.v/);
   });
 
   it('drives the ports as documented: bit 0 least significant', async () => {
@@ -74,12 +79,25 @@ describe('the proof has teeth', () => {
     const sop = build.circuits.find((c) => c.method === 'sop')!;
     const dir = mkdtempSync(join(tmpdir(), 'af-port-'));
     writeFileSync(join(dir, 'dut.v'), sop.verilog);
-    writeFileSync(join(dir, 'tb.v'), `module tb; reg [3:0] x; wire [6:0] y; integer k;
+    writeFileSync(
+      join(dir, 'tb.v'),
+      `module tb; reg [3:0] x; wire [6:0] y; integer k;
       ${sop.moduleName} dut(.x(x), .y(y));
       initial begin for (k = 0; k < 16; k = k + 1) begin x = k; #1; $display("%0d", y); end end
-    endmodule`);
-    execFileSync('iverilog', ['-o', join(dir, 'a.vvp'), join(dir, 'dut.v'), join(dir, 'tb.v')]);
-    const out = execFileSync('vvp', ['-n', join(dir, 'a.vvp')]).toString().trim().split('\n');
-    expect(out.map(Number)).toEqual([0, 7, 15, 22, 29, 35, 40, 45, 48, 51, 54, 56, 57, 59, 60, 61]);
+    endmodule`,
+    );
+    execFileSync('iverilog', [
+      '-o',
+      join(dir, 'a.vvp'),
+      join(dir, 'dut.v'),
+      join(dir, 'tb.v'),
+    ]);
+    const out = execFileSync('vvp', ['-n', join(dir, 'a.vvp')])
+      .toString()
+      .trim()
+      .split('\n');
+    expect(out.map(Number)).toEqual([
+      0, 7, 15, 22, 29, 35, 40, 45, 48, 51, 54, 56, 57, 59, 60, 61,
+    ]);
   });
 });

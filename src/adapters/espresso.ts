@@ -16,7 +16,9 @@ let loaded: EspressoModule | undefined;
 function espresso(): EspressoModule {
   if (!loaded) {
     try {
-      loaded = createRequire(import.meta.url)('espresso-logic-minimizer') as EspressoModule;
+      loaded = createRequire(import.meta.url)(
+        'espresso-logic-minimizer',
+      ) as EspressoModule;
     } catch (err) {
       throw new AfError(
         'the Espresso minimiser (npm package espresso-logic-minimizer) did not ' +

@@ -35,8 +35,11 @@ export async function simulate(
     await writeFile(dut, sources.verilog);
     await writeFile(tb, sources.testbench);
     try {
-      await run('iverilog', ['-g2005', '-Wall', '-s', `${moduleName}_tb`, '-o', vvp, dut, tb],
-        { maxBuffer: 64 << 20 });
+      await run(
+        'iverilog',
+        ['-g2005', '-Wall', '-s', `${moduleName}_tb`, '-o', vvp, dut, tb],
+        { maxBuffer: 64 << 20 },
+      );
     } catch (err) {
       const e = err as NodeJS.ErrnoException & { stderr?: string };
       if (e.code === 'ENOENT') throw new ToolMissingError('iverilog', 'iverilog');
@@ -73,7 +76,9 @@ export async function proveCircuits(circuits: readonly Circuit[]): Promise<Proof
         const f = report.first;
         throw new VerificationError(
           `${c.moduleName} (${c.method}) does not match its model` +
-            (f ? `: first at input code ${f.code}, got ${f.got}, expected ${f.expected}` : '') +
+            (f
+              ? `: first at input code ${f.code}, got ${f.got}, expected ${f.expected}`
+              : '') +
             ` (${report.mismatches} of ${report.checked} codes differ)`,
         );
       }
@@ -85,5 +90,10 @@ export async function proveCircuits(circuits: readonly Circuit[]): Promise<Proof
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? text;
+  return (
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? text
+  );
 }

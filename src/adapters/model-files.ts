@@ -30,24 +30,29 @@ export async function saveModel(
   extra: Record<string, unknown> = {},
 ): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    const weights = artifacts.weightData;
-    const bytes = weights === undefined
-      ? new Uint8Array(0)
-      : new Uint8Array(Array.isArray(weights)
-        ? await new Blob(weights).arrayBuffer()
-        : weights);
-    await writeAtomic(join(dir, 'weights.bin'), bytes);
-    const json = {
-      modelTopology: artifacts.modelTopology,
-      format: 'layers-model',
-      generatedBy: 'af',
-      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-      ...extra,
-    };
-    await writeAtomic(join(dir, 'model.json'), JSON.stringify(json));
-    return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = artifacts.weightData;
+      const bytes =
+        weights === undefined
+          ? new Uint8Array(0)
+          : new Uint8Array(
+              Array.isArray(weights) ? await new Blob(weights).arrayBuffer() : weights,
+            );
+      await writeAtomic(join(dir, 'weights.bin'), bytes);
+      const json = {
+        modelTopology: artifacts.modelTopology,
+        format: 'layers-model',
+        generatedBy: 'af',
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+        ...extra,
+      };
+      await writeAtomic(join(dir, 'model.json'), JSON.stringify(json));
+      return {
+        modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' },
+      };
+    }),
+  );
 }
 
 /** Load a model saved by {@link saveModel}, and its extra JSON. */
@@ -59,12 +64,23 @@ export async function loadModel(
     weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
   } & Record<string, unknown>;
   const weights = await readFile(join(dir, 'weights.bin'));
-  const buffer = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);
-  const model = await tf.loadLayersModel(tf.io.fromMemory({
-    modelTopology: json.modelTopology,
-    weightSpecs: json.weightsManifest[0].weights,
-    weightData: buffer,
-  }));
-  const { modelTopology: _t, weightsManifest: _w, format: _f, generatedBy: _g, ...extra } = json;
+  const buffer = weights.buffer.slice(
+    weights.byteOffset,
+    weights.byteOffset + weights.byteLength,
+  );
+  const model = await tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest[0].weights,
+      weightData: buffer,
+    }),
+  );
+  const {
+    modelTopology: _t,
+    weightsManifest: _w,
+    format: _f,
+    generatedBy: _g,
+    ...extra
+  } = json;
   return { model, extra };
 }

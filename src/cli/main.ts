@@ -39,8 +39,12 @@ async function main(argv: string[]): Promise<number> {
       });
       progress.stop();
       if (verbosity !== 'quiet') {
-        const table = resultsMarkdown(rows).split('\n').filter((l) => l.startsWith('|'));
-        process.stdout.write(`\n${table.join('\n')}\n(appended to NN_models/results.md and results.json)\n`);
+        const table = resultsMarkdown(rows)
+          .split('\n')
+          .filter((l) => l.startsWith('|'));
+        process.stdout.write(
+          `\n${table.join('\n')}\n(appended to NN_models/results.md and results.json)\n`,
+        );
       }
     } finally {
       progress.stop();
@@ -58,7 +62,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`af: ${err.message}\n`);
       process.exitCode = err.exitCode;
     } else {
-      process.stderr.write(`af: internal error\n${(err as Error)?.stack ?? String(err)}\n`);
+      process.stderr.write(
+        `af: internal error\n${(err as Error)?.stack ?? String(err)}\n`,
+      );
       process.exitCode = 70;
     }
   },

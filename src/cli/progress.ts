@@ -28,11 +28,16 @@ export function progressReporter(verbosity: Verbosity): ProgressReporter {
       stop();
       current = key;
       if (tty) {
-        bar = new cliProgress.SingleBar({
-          format: `{phase} [{bar}] {percentage}% | {value}/{total} images | ETA {eta_formatted} | loss {loss}`,
-          stream: process.stderr,
-          hideCursor: true,
-        }, cliProgress.Presets.shades_classic);
+        bar = new cliProgress.SingleBar(
+          {
+            format:
+              '{phase} [{bar}] {percentage}% | {value}/{total} images | ' +
+              'ETA {eta_formatted} | loss {loss}',
+            stream: process.stderr,
+            hideCursor: true,
+          },
+          cliProgress.Presets.shades_classic,
+        );
         bar.start(p.total, 0, { phase: label(p), loss: '-' });
       } else if (verbosity === 'verbose') {
         process.stderr.write(`${label(p)}: ${p.total} images\n`);

@@ -20,7 +20,8 @@ export function reportText(
 
   out.push(
     `${table.name}: ${s.fn} on [${s.rangeL}, ${s.rangeR}), ${2 ** s.inputBits} input codes, ` +
-      `output ${describeFormat(table.format)} (${width(table.format)} bits), ${s.rounding} rounding`,
+      `output ${describeFormat(table.format)} (${width(table.format)} bits), ` +
+      `${s.rounding} rounding`,
   );
 
   // One line per circuit: what it is and its proof.
@@ -45,9 +46,11 @@ export function reportText(
       '  method  exact  max abs     mean abs    rms         max ulps',
       ...build.errors.map((e) => {
         const f = e.figures;
-        return `  ${e.method.padEnd(6)}  ${(e.exact ? 'yes' : 'no').padEnd(5)}  ` +
+        return (
+          `  ${e.method.padEnd(6)}  ${(e.exact ? 'yes' : 'no').padEnd(5)}  ` +
           `${fmt(f.maxAbs).padEnd(10)}  ${fmt(f.meanAbs).padEnd(10)}  ` +
-          `${fmt(f.rms).padEnd(10)}  ${fmt(f.maxUlps)}`;
+          `${fmt(f.rms).padEnd(10)}  ${fmt(f.maxUlps)}`
+        );
       }),
       '  (sop and rom equal the golden table; pwl is its own bit-exact datapath)',
     );
@@ -56,8 +59,11 @@ export function reportText(
   // Files.
   const all = [...written.written, ...written.unchanged];
   const dir = options.outDir === '.' ? 'the current directory' : options.outDir;
-  out.push('', `${written.written.length} files written, ${written.unchanged.length} ` +
-    `already up to date, under ${dir}`);
+  out.push(
+    '',
+    `${written.written.length} files written, ${written.unchanged.length} ` +
+      `already up to date, under ${dir}`,
+  );
   if (verbosity === 'verbose') {
     out.push(...all.sort().map((p) => `  ${p}`));
     const t = report.timings;

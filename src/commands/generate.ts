@@ -86,10 +86,16 @@ export async function generate(options: GenerateOptions): Promise<GenerateReport
   // Plots.
   const files: Artifact[] = [...build.files];
   if (options.simulate) {
-    files.push({ path: `verilog_file/${table.name}_simulate.png`, data: await simulationPlot(build) });
+    files.push({
+      path: `verilog_file/${table.name}_simulate.png`,
+      data: await simulationPlot(build),
+    });
   }
   if (options.plotAf) {
-    files.push({ path: `verilog_file/${table.name}_af.png`, data: await functionPlot(table) });
+    files.push({
+      path: `verilog_file/${table.name}_af.png`,
+      data: await functionPlot(table),
+    });
   }
   timings.plots = now() - t;
   t = now();
@@ -102,12 +108,18 @@ export async function generate(options: GenerateOptions): Promise<GenerateReport
 /** Points of the exact function, sampled finely over the range. */
 function exactCurve(table: GoldenTable, points = 1024): { x: number[]; y: number[] } {
   const { rangeL, rangeR } = table.spec;
-  const x = Array.from({ length: points + 1 }, (_, k) => rangeL + ((rangeR - rangeL) * k) / points);
+  const x = Array.from(
+    { length: points + 1 },
+    (_, k) => rangeL + ((rangeR - rangeL) * k) / points,
+  );
   return { x, y: x.map((v) => table.fn.value(v)) };
 }
 
 /** A circuit's output as steps: code k holds from x_k up to x_{k+1}. */
-function steps(table: GoldenTable, codes: ArrayLike<number>): { x: number[]; y: number[] } {
+function steps(
+  table: GoldenTable,
+  codes: ArrayLike<number>,
+): { x: number[]; y: number[] } {
   const x = [...table.x, table.spec.rangeR];
   const y = Array.from(codes, (c) => codeToReal(c, table.format));
   return { x, y: [...y, y[y.length - 1]] };
@@ -115,8 +127,10 @@ function steps(table: GoldenTable, codes: ArrayLike<number>): { x: number[]; y: 
 
 function describe(table: GoldenTable): string {
   const s = table.spec;
-  return `${table.name}: ${s.fn} on [${s.rangeL}, ${s.rangeR}), ${2 ** s.inputBits} codes, ` +
-    `output ${describeFormat(table.format)} (${width(table.format)} bits), rounding ${s.rounding}`;
+  return (
+    `${table.name}: ${s.fn} on [${s.rangeL}, ${s.rangeR}), ${2 ** s.inputBits} codes, ` +
+    `output ${describeFormat(table.format)} (${width(table.format)} bits), rounding ${s.rounding}`
+  );
 }
 
 /** Exact function, table circuit, pwl model, and their errors in ulps. */
@@ -133,10 +147,32 @@ async function simulationPlot(build: Build): Promise<Buffer> {
     description: describe(table),
     series: [
       { label: `exact ${table.fn.formula}`, ...exactCurve(table), colour: '#222222' },
-      { label: 'table (sop, rom)', ...steps(table, table.codes), stepped: true, colour: '#1f77b4' },
-      { label: `pwl (${2 ** pwl.segBits} segments)`, ...steps(table, pwl.codes), stepped: true, colour: '#2ca02c' },
-      { label: 'table error', x: Array.from(table.x), y: err(table.codes), right: true, colour: '#d62728' },
-      { label: 'pwl error', x: Array.from(table.x), y: err(pwl.codes), right: true, colour: '#ff7f0e' },
+      {
+        label: 'table (sop, rom)',
+        ...steps(table, table.codes),
+        stepped: true,
+        colour: '#1f77b4',
+      },
+      {
+        label: `pwl (${2 ** pwl.segBits} segments)`,
+        ...steps(table, pwl.codes),
+        stepped: true,
+        colour: '#2ca02c',
+      },
+      {
+        label: 'table error',
+        x: Array.from(table.x),
+        y: err(table.codes),
+        right: true,
+        colour: '#d62728',
+      },
+      {
+        label: 'pwl error',
+        x: Array.from(table.x),
+        y: err(pwl.codes),
+        right: true,
+        colour: '#ff7f0e',
+      },
     ],
   });
 }
@@ -144,13 +180,20 @@ async function simulationPlot(build: Build): Promise<Buffer> {
 /** The implemented function over its range, with the exact one. */
 async function functionPlot(table: GoldenTable): Promise<Buffer> {
   return renderPlot({
-    title: `${table.name}: implemented ${table.spec.fn} on [${table.spec.rangeL}, ${table.spec.rangeR})`,
+    title:
+      `${table.name}: implemented ${table.spec.fn} ` +
+      `on [${table.spec.rangeL}, ${table.spec.rangeR})`,
     xLabel: 'x',
     yLabel: 'y',
     description: describe(table),
     series: [
       { label: `exact ${table.fn.formula}`, ...exactCurve(table), colour: '#222222' },
-      { label: `circuit (${describeFormat(table.format)})`, ...steps(table, table.codes), stepped: true, colour: '#1f77b4' },
+      {
+        label: `circuit (${describeFormat(table.format)})`,
+        ...steps(table, table.codes),
+        stepped: true,
+        colour: '#1f77b4',
+      },
     ],
   });
 }

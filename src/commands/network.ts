@@ -17,7 +17,14 @@ import { BackendError, selectBackend, type BackendRequest } from '../nn/backend.
 import { DataError, loadDataset, type DatasetName } from '../nn/data/index.js';
 import type { Dataset } from '../nn/data/types.js';
 import { buildModel, type ModelName } from '../nn/models.js';
-import { copyWeights, evaluate, train, type Accuracy, type EpochRecord, type Progress } from '../nn/train.js';
+import {
+  copyWeights,
+  evaluate,
+  train,
+  type Accuracy,
+  type EpochRecord,
+  type Progress,
+} from '../nn/train.js';
 
 /** Options of the network flow, already checked by the command line. */
 export interface NetworkOptions {
@@ -63,18 +70,28 @@ export interface ResultRow {
 
 /** Which network each data set is tested with. */
 export function modelFor(dataset: DatasetName): ModelName {
-  return dataset === 'cifar10' ? 'vgg16bn' : dataset === 'imagenet' ? 'alexnet' : 'lenet5';
+  return dataset === 'cifar10'
+    ? 'vgg16bn'
+    : dataset === 'imagenet'
+      ? 'alexnet'
+      : 'lenet5';
 }
 
 /** The folder name of a function: its name, or self_define with a hash. */
 function functionKey(table: GoldenTable): string {
   const { fn, expr } = table.spec;
   if (fn !== 'self_define') return fn;
-  return `self_define_${createHash('sha256').update(expr ?? '').digest('hex').slice(0, 8)}`;
+  return `self_define_${createHash('sha256')
+    .update(expr ?? '')
+    .digest('hex')
+    .slice(0, 8)}`;
 }
 
 /** Run the flow on every data set asked for; returns the new rows. */
-export async function runNetworks(table: GoldenTable, options: NetworkOptions): Promise<ResultRow[]> {
+export async function runNetworks(
+  table: GoldenTable,
+  options: NetworkOptions,
+): Promise<ResultRow[]> {
   // Find every data set first, so a missing one stops the run at once.
   const data = new Map<DatasetName, Dataset>();
   for (const name of options.datasets) data.set(name, await load(name, options));
@@ -107,7 +124,11 @@ async function runOne(
   const start = performance.now();
   const modelName = modelFor(name);
   const widthTag = options.width === 1 ? '' : `_w${options.width}`;
-  const dir = join(options.outDir, 'NN_models', `${modelName}${widthTag}_${name}_${functionKey(table)}`);
+  const dir = join(
+    options.outDir,
+    'NN_models',
+    `${modelName}${widthTag}_${name}_${functionKey(table)}`,
+  );
   const build = (factory: Parameters<typeof buildModel>[1]): tf.LayersModel =>
     buildModel(modelName, factory, {
       inputShape: data.imageShape,
@@ -124,16 +145,28 @@ async function runOne(
     const loaded = await loadModel(exactDir);
     exactModel = loaded.model;
     exactHistory = (loaded.extra.history as EpochRecord[] | undefined) ?? [];
-    options.onNote?.(`using the trained exact ${table.spec.fn} ${modelName} in ${exactDir}`);
+    options.onNote?.(
+      `using the trained exact ${table.spec.fn} ${modelName} in ${exactDir}`,
+    );
   } else {
     exactModel = build(await exactFactory(table));
     exactHistory = await train(exactModel, data.train, {
-      epochs: options.epochs, batchSize: options.batchSize, learningRate: 1e-3,
-      seed: options.seed, phase: `train ${modelName} (exact ${table.spec.fn})`,
+      epochs: options.epochs,
+      batchSize: options.batchSize,
+      learningRate: 1e-3,
+      seed: options.seed,
+      phase: `train ${modelName} (exact ${table.spec.fn})`,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
-    await saveModel(exactModel, exactDir, { history: exactHistory, trainImages: data.train.size });
-    const png = await curvesPlot(`${modelName} on ${name}: exact ${table.spec.fn}`, exactHistory, []);
+    await saveModel(exactModel, exactDir, {
+      history: exactHistory,
+      trainImages: data.train.size,
+    });
+    const png = await curvesPlot(
+      `${modelName} on ${name}: exact ${table.spec.fn}`,
+      exactHistory,
+      [],
+    );
     await writeArtifacts(exactDir, [{ path: 'curves.png', data: png }], { force: true });
   }
 
@@ -149,15 +182,24 @@ async function runOne(
   let retrained: Accuracy | undefined;
   if (options.retrain.includes(name)) {
     const history = await train(circuitModel, data.train, {
-      epochs: options.retrainEpochs, batchSize: options.batchSize, learningRate: 3e-4,
-      seed: options.seed + 1, phase: `retrain with ${table.name}`,
+      epochs: options.retrainEpochs,
+      batchSize: options.batchSize,
+      learningRate: 3e-4,
+      seed: options.seed + 1,
+      phase: `retrain with ${table.name}`,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     retrained = await test(circuitModel, `test retrained ${table.name}`);
     const tag = `${table.name}_${table.spec.rounding}`;
     await saveModel(circuitModel, join(dir, tag), { history });
-    const png = await curvesPlot(`${modelName} on ${name}: ${table.name}`, exactHistory, history);
-    await writeArtifacts(dir, [{ path: `${tag}_curves.png`, data: png }], { force: true });
+    const png = await curvesPlot(
+      `${modelName} on ${name}: ${table.name}`,
+      exactHistory,
+      history,
+    );
+    await writeArtifacts(dir, [{ path: `${tag}_curves.png`, data: png }], {
+      force: true,
+    });
   }
   exactModel.dispose();
   circuitModel.dispose();
@@ -165,7 +207,8 @@ async function runOne(
   return {
     model: modelName,
     dataset: name,
-    function: table.spec.fn === 'self_define' ? `self_define(${table.spec.expr})` : table.spec.fn,
+    function:
+      table.spec.fn === 'self_define' ? `self_define(${table.spec.expr})` : table.spec.fn,
     circuit: table.name,
     rounding: table.spec.rounding,
     exact,
@@ -185,7 +228,9 @@ async function load(name: DatasetName, options: NetworkOptions): Promise<Dataset
   try {
     return await loadDataset(name, {
       ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
-      ...(options.imageSize !== undefined && name === 'imagenet' ? { imageSize: options.imageSize } : {}),
+      ...(options.imageSize !== undefined && name === 'imagenet'
+        ? { imageSize: options.imageSize }
+        : {}),
       subset: {
         ...(options.trainSize !== undefined ? { train: options.trainSize } : {}),
         ...(options.testSize !== undefined ? { test: options.testSize } : {}),
@@ -199,7 +244,11 @@ async function load(name: DatasetName, options: NetworkOptions): Promise<Dataset
 }
 
 /** Loss and accuracy per epoch, for exact training and retraining. */
-function curvesPlot(title: string, exact: EpochRecord[], retrain: EpochRecord[]): Promise<Buffer> {
+function curvesPlot(
+  title: string,
+  exact: EpochRecord[],
+  retrain: EpochRecord[],
+): Promise<Buffer> {
   const offset = exact.length;
   const ep = (h: EpochRecord[], o: number) => h.map((r) => r.epoch + o);
   return renderPlot({
@@ -209,38 +258,74 @@ function curvesPlot(title: string, exact: EpochRecord[], retrain: EpochRecord[])
     rightLabel: 'training loss',
     description: title,
     series: [
-      { label: 'accuracy, exact function', x: ep(exact, 0), y: exact.map((r) => 100 * r.accuracy), colour: '#1f77b4' },
-      { label: 'accuracy, retraining with the circuit', x: ep(retrain, offset), y: retrain.map((r) => 100 * r.accuracy), colour: '#2ca02c' },
-      { label: 'loss, exact function', x: ep(exact, 0), y: exact.map((r) => r.loss), right: true, colour: '#9ecae1' },
-      { label: 'loss, retraining', x: ep(retrain, offset), y: retrain.map((r) => r.loss), right: true, colour: '#a1d99b' },
+      {
+        label: 'accuracy, exact function',
+        x: ep(exact, 0),
+        y: exact.map((r) => 100 * r.accuracy),
+        colour: '#1f77b4',
+      },
+      {
+        label: 'accuracy, retraining with the circuit',
+        x: ep(retrain, offset),
+        y: retrain.map((r) => 100 * r.accuracy),
+        colour: '#2ca02c',
+      },
+      {
+        label: 'loss, exact function',
+        x: ep(exact, 0),
+        y: exact.map((r) => r.loss),
+        right: true,
+        colour: '#9ecae1',
+      },
+      {
+        label: 'loss, retraining',
+        x: ep(retrain, offset),
+        y: retrain.map((r) => r.loss),
+        right: true,
+        colour: '#a1d99b',
+      },
     ],
   });
 }
 
 const pct = (v: number): string => `${v.toFixed(2)}%`;
-const delta = (v: number, base: number): string => `${v - base >= 0 ? '+' : ''}${(v - base).toFixed(2)}`;
+const delta = (v: number, base: number): string =>
+  `${v - base >= 0 ? '+' : ''}${(v - base).toFixed(2)}`;
 
 /** The results as a Markdown table. */
 export function resultsMarkdown(rows: readonly ResultRow[]): string {
   const lines = [
-    '# Network accuracy with the circuit\'s activation',
+    "# Network accuracy with the circuit's activation",
     '',
     'Written by `af` (appended on every network run). Top-1 accuracy on the',
     'test split; top-5 in brackets for ImageNet. Deltas are against the exact',
     'function.',
     '',
-    '| model | data set | function | circuit | exact | circuit (Δ) | retrained (Δ) | train / test images | epochs (+retrain) | backend | seconds |',
+    '| model | data set | function | circuit | exact | circuit (Δ) | retrained (Δ) ' +
+      '| train / test images | epochs (+retrain) | backend | seconds |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    const top5 = (a: Accuracy): string => (r.dataset === 'imagenet' ? ` [${pct(a.top5)}]` : '');
-    lines.push(`| ${[
-      r.model, r.dataset, r.function, `${r.circuit} (${r.rounding})`,
-      pct(r.exact.top1) + top5(r.exact),
-      `${pct(r.circuitAccuracy.top1)} (${delta(r.circuitAccuracy.top1, r.exact.top1)})${top5(r.circuitAccuracy)}`,
-      r.retrained ? `${pct(r.retrained.top1)} (${delta(r.retrained.top1, r.exact.top1)})${top5(r.retrained)}` : '',
-      `${r.trainImages} / ${r.testImages}`, `${r.epochs} (+${r.retrainEpochs})`, r.backend, String(r.seconds),
-    ].join(' | ')} |`);
+    const top5 = (a: Accuracy): string =>
+      r.dataset === 'imagenet' ? ` [${pct(a.top5)}]` : '';
+    lines.push(
+      `| ${[
+        r.model,
+        r.dataset,
+        r.function,
+        `${r.circuit} (${r.rounding})`,
+        pct(r.exact.top1) + top5(r.exact),
+        `${pct(r.circuitAccuracy.top1)} ` +
+          `(${delta(r.circuitAccuracy.top1, r.exact.top1)})${top5(r.circuitAccuracy)}`,
+        r.retrained
+          ? `${pct(r.retrained.top1)} (${delta(r.retrained.top1, r.exact.top1)})${top5(r.retrained)}`
+          : '',
+        `${r.trainImages} / ${r.testImages}`,
+        `${r.epochs} (+${r.retrainEpochs})`,
+        r.backend,
+        String(r.seconds),
+      ].join(' | ')} |`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -256,8 +341,12 @@ async function appendResults(outDir: string, rows: readonly ResultRow[]): Promis
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   all.push(...rows);
-  await writeArtifacts(dir, [
-    { path: 'results.json', data: JSON.stringify(all, null, 2) + '\n' },
-    { path: 'results.md', data: resultsMarkdown(all) },
-  ], { force: true });
+  await writeArtifacts(
+    dir,
+    [
+      { path: 'results.json', data: JSON.stringify(all, null, 2) + '\n' },
+      { path: 'results.md', data: resultsMarkdown(all) },
+    ],
+    { force: true },
+  );
 }

@@ -9,7 +9,13 @@ import { width } from './format.js';
 import type { GoldenTable } from './golden.js';
 import { coeText, hexText, mifText, type Memory } from './memfile.js';
 import { errorFigures, type ErrorFigures } from './metrics.js';
-import { checkCover, parseCover, sopVerilog, tableToPla, type Cover } from './methods/sop.js';
+import {
+  checkCover,
+  parseCover,
+  sopVerilog,
+  tableToPla,
+  type Cover,
+} from './methods/sop.js';
 import { romVerilog } from './methods/rom.js';
 import { fitPwl, pwlHeader, pwlVerilog, type PwlModel } from './methods/pwl.js';
 import { testbenchVerilog } from './testbench.js';
@@ -98,7 +104,15 @@ export function buildAll(table: GoldenTable, options: BuildOptions): Build {
         expected = pwl.codes;
       }
       const testbench = testbenchVerilog(moduleName, i, w, expected);
-      circuits.push({ method, moduleName, verilog, testbench, expected, inputBits: i, outputBits: w });
+      circuits.push({
+        method,
+        moduleName,
+        verilog,
+        testbench,
+        expected,
+        inputBits: i,
+        outputBits: w,
+      });
       files.push(
         { path: `verilog_file/${moduleName}.v`, data: verilog },
         { path: `verilog_file/${moduleName}_tb.v`, data: testbench },
@@ -110,23 +124,38 @@ export function buildAll(table: GoldenTable, options: BuildOptions): Build {
   if (options.memoryFiles) {
     const dir = `coe_file/${table.name}`;
     const memories: [string, Memory][] = [
-      ['y', {
-        codes: table.codes,
-        bits: w,
-        header: headerLines(table, [
-          `y: the golden table, ${table.codes.length} words, address = input code`,
-        ]),
-      }],
-      ['k', {
-        codes: pwl.k,
-        bits: pwl.kWidth,
-        header: headerLines(table, [...pwlHeader(pwl), 'this file: k, address = segment']),
-      }],
-      ['b', {
-        codes: pwl.b,
-        bits: pwl.bWidth,
-        header: headerLines(table, [...pwlHeader(pwl), 'this file: b, address = segment']),
-      }],
+      [
+        'y',
+        {
+          codes: table.codes,
+          bits: w,
+          header: headerLines(table, [
+            `y: the golden table, ${table.codes.length} words, address = input code`,
+          ]),
+        },
+      ],
+      [
+        'k',
+        {
+          codes: pwl.k,
+          bits: pwl.kWidth,
+          header: headerLines(table, [
+            ...pwlHeader(pwl),
+            'this file: k, address = segment',
+          ]),
+        },
+      ],
+      [
+        'b',
+        {
+          codes: pwl.b,
+          bits: pwl.bWidth,
+          header: headerLines(table, [
+            ...pwlHeader(pwl),
+            'this file: b, address = segment',
+          ]),
+        },
+      ],
     ];
     for (const [stem, mem] of memories) {
       files.push(
@@ -142,7 +171,11 @@ export function buildAll(table: GoldenTable, options: BuildOptions): Build {
   const errors: MethodError[] = [
     { method: 'sop', exact: true, figures: tableError },
     { method: 'rom', exact: true, figures: tableError },
-    { method: 'pwl', exact: false, figures: errorFigures(pwl.codes, table.exact, table.format) },
+    {
+      method: 'pwl',
+      exact: false,
+      figures: errorFigures(pwl.codes, table.exact, table.format),
+    },
   ];
   return { table, pwl, ...(cover ? { cover } : {}), circuits, files, errors };
 }

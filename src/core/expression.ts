@@ -82,16 +82,15 @@ export function compileExpression(expr: string): ActivationFunction {
     name: 'self_define',
     formula: tree.toString(),
     value,
-    derivative: symbolicDerivative(tree) ?? ((x) =>
-      (value(x + DIFF_STEP) - value(x - DIFF_STEP)) / (2 * DIFF_STEP)),
+    derivative:
+      symbolicDerivative(tree) ??
+      ((x) => (value(x + DIFF_STEP) - value(x - DIFF_STEP)) / (2 * DIFF_STEP)),
     symmetry: 'none',
   };
 }
 
 /** The derivative via math.js, or undefined where it cannot differentiate. */
-function symbolicDerivative(
-  tree: math.MathNode,
-): ((x: number) => number) | undefined {
+function symbolicDerivative(tree: math.MathNode): ((x: number) => number) | undefined {
   try {
     const code = math.derivative(tree, 'x').compile();
     return (x) => {

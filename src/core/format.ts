@@ -64,11 +64,7 @@ export function roundTo(v: number, rounding: Rounding): number {
  * @example quantise(0.1244, {signed:false,intBits:1,fracBits:6}, 'trunc')
  *   gives { code: 7, saturated: false } (7/64 = 0.109375)
  */
-export function quantise(
-  y: number,
-  format: FixedFormat,
-  rounding: Rounding,
-): Quantised {
+export function quantise(y: number, format: FixedFormat, rounding: Rounding): Quantised {
   const scaled = y * 2 ** format.fracBits;
   const code = roundTo(scaled, rounding);
   const { min, max } = codeRange(format);

@@ -60,8 +60,10 @@ const sigmoid = (x: number): number =>
 const softplus = (x: number): number =>
   x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
 
-const BUILT_IN: Record<Exclude<FunctionName, 'self_define' | 'gelu'>,
-  ActivationFunction> = {
+const BUILT_IN: Record<
+  Exclude<FunctionName, 'self_define' | 'gelu'>,
+  ActivationFunction
+> = {
   tanh: {
     name: 'tanh',
     formula: 'tanh(x)',

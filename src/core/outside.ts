@@ -51,7 +51,8 @@ export function inputCode(table: GoldenTable, x: number): number {
  * network layer is tested against.
  */
 export function extendedValue(table: GoldenTable, x: number): number {
-  const look = (v: number): number => codeToReal(table.codes[inputCode(table, v)], table.format);
+  const look = (v: number): number =>
+    codeToReal(table.codes[inputCode(table, v)], table.format);
   const rule = extensionOf(table);
   if (rule.kind === 'linear' && x >= 0) return rule.slope * x;
   if (rule.kind === 'mirror') {

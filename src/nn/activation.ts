@@ -11,7 +11,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { codeToReal } from '../core/format.js';
 import {
-  SELU_ALPHA, SELU_SCALE, resolveFunction, type ActivationFunction, type FunctionName,
+  SELU_ALPHA,
+  SELU_SCALE,
+  resolveFunction,
+  type ActivationFunction,
+  type FunctionName,
 } from '../core/functions.js';
 import type { GoldenTable } from '../core/golden.js';
 import { extensionOf, type Extension } from '../core/outside.js';
@@ -25,14 +29,24 @@ type Op = (x: tf.Tensor) => tf.Tensor;
 const sigmoid: Op = (x) => tf.sigmoid(x);
 
 /** Value and derivative of each built-in function, as tensor ops. */
-const TENSOR_OPS: Record<Exclude<FunctionName, 'self_define'>, { value: Op; derivative: Op }> = {
+const TENSOR_OPS: Record<
+  Exclude<FunctionName, 'self_define'>,
+  { value: Op; derivative: Op }
+> = {
   tanh: { value: tf.tanh, derivative: (x) => tf.sub(1, tf.square(tf.tanh(x))) },
   selu: {
-    value: (x) => tf.mul(SELU_SCALE, tf.where(tf.greater(x, 0), x, tf.mul(SELU_ALPHA, tf.expm1(x)))),
+    value: (x) =>
+      tf.mul(SELU_SCALE, tf.where(tf.greater(x, 0), x, tf.mul(SELU_ALPHA, tf.expm1(x)))),
     derivative: (x) =>
-      tf.mul(SELU_SCALE, tf.where(tf.greater(x, 0), tf.onesLike(x), tf.mul(SELU_ALPHA, tf.exp(x)))),
+      tf.mul(
+        SELU_SCALE,
+        tf.where(tf.greater(x, 0), tf.onesLike(x), tf.mul(SELU_ALPHA, tf.exp(x))),
+      ),
   },
-  sigmoid: { value: sigmoid, derivative: (x) => tf.mul(sigmoid(x), tf.sub(1, sigmoid(x))) },
+  sigmoid: {
+    value: sigmoid,
+    derivative: (x) => tf.mul(sigmoid(x), tf.sub(1, sigmoid(x))),
+  },
   elu: {
     value: (x) => tf.where(tf.greater(x, 0), x, tf.expm1(x)),
     derivative: (x) => tf.where(tf.greater(x, 0), tf.onesLike(x), tf.exp(x)),
@@ -91,7 +105,11 @@ function lookUp(config: QuantisedConfig, values: tf.Tensor1D, x: tf.Tensor): tf.
   const n = 2 ** config.inputBits;
   const scale = n / (config.rangeR - config.rangeL);
   const look = (v: tf.Tensor): tf.Tensor => {
-    const code = tf.clipByValue(tf.floor(tf.mul(tf.sub(v, config.rangeL), scale)), 0, n - 1);
+    const code = tf.clipByValue(
+      tf.floor(tf.mul(tf.sub(v, config.rangeL), scale)),
+      0,
+      n - 1,
+    );
     return tf.gather(values, tf.cast(code, 'int32'));
   };
   const ext = config.extension;
@@ -149,15 +167,25 @@ export class QuantisedActivation extends tf.layers.Layer {
     if (this.config.fn !== 'self_define') return TENSOR_OPS[this.config.fn].derivative(x);
     const n = 2 ** this.config.inputBits;
     const scale = n / (this.config.rangeR - this.config.rangeL);
-    const code = tf.clipByValue(tf.floor(tf.mul(tf.sub(x, this.config.rangeL), scale)), 0, n - 1);
+    const code = tf.clipByValue(
+      tf.floor(tf.mul(tf.sub(x, this.config.rangeL), scale)),
+      0,
+      n - 1,
+    );
     return tf.gather(this.derivativeTable!, tf.cast(code, 'int32'));
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ...(this.config as unknown as tf.serialization.ConfigDict) };
+    return {
+      ...super.getConfig(),
+      ...(this.config as unknown as tf.serialization.ConfigDict),
+    };
   }
 
-  override dispose(): tf.serialization.ConfigDict & { refCountAfterDispose: number; numDisposedVariables: number } {
+  override dispose(): tf.serialization.ConfigDict & {
+    refCountAfterDispose: number;
+    numDisposedVariables: number;
+  } {
     this.values?.dispose();
     this.derivativeTable?.dispose();
     return super.dispose() as never;
@@ -184,7 +212,10 @@ export class ExactActivation extends tf.layers.Layer {
     const op = tf.customGrad((input, save) => {
       const v = input as tf.Tensor;
       (save as tf.GradSaveFunc)([v]);
-      return { value: ops.value(v), gradFunc: (dy, saved) => tf.mul(dy, ops.derivative(saved[0])) };
+      return {
+        value: ops.value(v),
+        gradFunc: (dy, saved) => tf.mul(dy, ops.derivative(saved[0])),
+      };
     });
     return op(x);
   }
@@ -214,7 +245,10 @@ export async function exactFactory(table: GoldenTable): Promise<ActivationFactor
   const step = (rangeR - rangeL) / n;
   const xs = Array.from({ length: n }, (_, k) => rangeL + (k + 0.5) * step);
   const config: QuantisedConfig = {
-    fn, rangeL, rangeR, inputBits: SELF_DEFINE_BITS,
+    fn,
+    rangeL,
+    rangeR,
+    inputBits: SELF_DEFINE_BITS,
     values: xs.map((x) => f.value(x)),
     derivatives: xs.map((x) => f.derivative(x)),
     extension: { kind: 'saturate' },

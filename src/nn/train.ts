@@ -64,7 +64,12 @@ export async function train(
       lossSum += loss * n;
       accSum += acc * n;
       options.onProgress?.({
-        phase: options.phase, epoch, epochs: options.epochs, done, total: split.size, loss,
+        phase: options.phase,
+        epoch,
+        epochs: options.epochs,
+        done,
+        total: split.size,
+        loss,
       });
     }
     history.push({ epoch, loss: lossSum / done, accuracy: accSum / done });

@@ -54,8 +54,12 @@ export function defaultSegments(inputBits: number): number {
  */
 export function checkSegments(segments: number, inputBits: number): number {
   const max = 2 ** inputBits;
-  if (!Number.isInteger(segments) || segments < 1 || segments > max ||
-      (segments & (segments - 1)) !== 0) {
+  if (
+    !Number.isInteger(segments) ||
+    segments < 1 ||
+    segments > max ||
+    (segments & (segments - 1)) !== 0
+  ) {
     throw new UsageError(
       `pwl-segments must be a power of two from 1 to ${max} (2^i_bits), ` +
         `not ${segments}`,
@@ -196,7 +200,10 @@ export function pwlVerilog(
       '  end',
     );
   } else {
-    lines.push('', '  // Segment = the top bits of x; k and b from the coefficient tables.');
+    lines.push(
+      '',
+      '  // Segment = the top bits of x; k and b from the coefficient tables.',
+    );
     lines.push('  always @* begin', `    case (x[${i - 1}:${T}])`);
     for (let seg = 0; seg < model.k.length; seg++) {
       lines.push(

@@ -41,6 +41,12 @@ export function romVerilog(table: GoldenTable, moduleName: string): string {
       lines.push(`          default: word = {${w}{1'bx}};`, '        endcase');
     }
   }
-  lines.push(`      default: word = {${w}{1'bx}};`, '    endcase', '  end', 'endmodule', '');
+  lines.push(
+    `      default: word = {${w}{1'bx}};`,
+    '    endcase',
+    '  end',
+    'endmodule',
+    '',
+  );
   return lines.join('\n');
 }

@@ -62,9 +62,7 @@ export function tableToPla(table: GoldenTable): string[] {
   for (let k = 0; k < table.codes.length; k++) {
     const bits = toBits(table.codes[k], w);
     if (bits === 0) continue;
-    rows.push(
-      `${k.toString(2).padStart(i, '0')} ${bits.toString(2).padStart(w, '0')}`,
-    );
+    rows.push(`${k.toString(2).padStart(i, '0')} ${bits.toString(2).padStart(w, '0')}`);
   }
   rows.push('.e');
   return rows;
@@ -142,10 +140,7 @@ export function checkCover(cover: Cover, table: GoldenTable): void {
 
 /** Count of literals (the usual two-level cost measure). */
 export function literalCount(cover: Cover): number {
-  return cover.terms.reduce(
-    (sum, t) => sum + t.inputs.replace(/-/g, '').length,
-    0,
-  );
+  return cover.terms.reduce((sum, t) => sum + t.inputs.replace(/-/g, '').length, 0);
 }
 
 /** The Verilog product expression of one term, e.g. `x[3] & ~x[1]`. */
@@ -164,21 +159,19 @@ function productExpr(inputs: string): string {
  * Emit a cover as a Verilog module: one wire per shared product term, one
  * `assign` per output bit.
  */
-export function sopVerilog(
-  table: GoldenTable,
-  cover: Cover,
-  moduleName: string,
-): string {
+export function sopVerilog(table: GoldenTable, cover: Cover, moduleName: string): string {
   const w = width(table.format);
   const pad = String(Math.max(0, cover.terms.length - 1)).length;
   const term = (t: number): string => `p${String(t).padStart(pad, '0')}`;
   const lines: string[] = [];
 
-  lines.push(...moduleOpening(table, moduleName, [
-    'method = sop: each output bit a minimised sum of products (Espresso,',
-    '  all outputs minimised together so product terms are shared)',
-    `cover = ${cover.terms.length} product terms, ${literalCount(cover)} literals`,
-  ]));
+  lines.push(
+    ...moduleOpening(table, moduleName, [
+      'method = sop: each output bit a minimised sum of products (Espresso,',
+      '  all outputs minimised together so product terms are shared)',
+      `cover = ${cover.terms.length} product terms, ${literalCount(cover)} literals`,
+    ]),
+  );
 
   // The shared product terms.
   if (cover.terms.length > 0) {

@@ -31,9 +31,7 @@ export const CIFAR10_NORMALISATION: Normalisation = {
 };
 
 /** The training files, 10,000 records each in the real data set. */
-export const CIFAR10_TRAIN_FILES = [1, 2, 3, 4, 5].map(
-  (i) => `data_batch_${i}.bin`,
-);
+export const CIFAR10_TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
 
 /** The test file, 10,000 records in the real data set. */
 export const CIFAR10_TEST_FILE = 'test_batch.bin';
@@ -59,10 +57,7 @@ export interface CifarRecords {
  * row-major order, then the green, then the blue). The pixels are
  * returned in HWC order. `source` names the file in error messages.
  */
-export function parseCifarBatch(
-  bytes: Uint8Array,
-  source: string,
-): CifarRecords {
+export function parseCifarBatch(bytes: Uint8Array, source: string): CifarRecords {
   if (bytes.length === 0 || bytes.length % RECORD !== 0) {
     throw new DataError(
       `bad CIFAR-10 file ${source}: ${bytes.length} bytes is not a ` +

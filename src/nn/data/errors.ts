@@ -24,8 +24,7 @@ export function checkInteger(
   max = Infinity,
 ): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    const allowed =
-      max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`;
+    const allowed = max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`;
     throw new DataError(`${what} must be an integer ${allowed}, not ${value}`);
   }
   return value;

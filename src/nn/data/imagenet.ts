@@ -84,10 +84,7 @@ export class ImageFolderSource implements ExampleSource {
  * (sharp's `fit: 'cover'`); grey and CMYK images become sRGB, alpha is
  * dropped.
  */
-export async function decodeImage(
-  path: string,
-  size: number,
-): Promise<Uint8Array> {
+export async function decodeImage(path: string, size: number): Promise<Uint8Array> {
   let result: { data: Buffer; info: OutputInfo };
   try {
     result = await sharp(path, { failOn: 'error' })
@@ -172,8 +169,7 @@ async function listImages(
   const unknown = folders.find((name) => !classNames.includes(name));
   if (unknown !== undefined) {
     throw new DataError(
-      `ImageNet folder ${splitDir} has class folder ${unknown}, ` +
-        'which train/ lacks',
+      `ImageNet folder ${splitDir} has class folder ${unknown}, ` + 'which train/ lacks',
     );
   }
 
@@ -181,9 +177,7 @@ async function listImages(
   const labels: number[] = [];
   for (const name of folders) {
     const label = classNames.indexOf(name);
-    const files = (await visibleEntries(join(splitDir, name))).filter(
-      isImageName,
-    );
+    const files = (await visibleEntries(join(splitDir, name))).filter(isImageName);
     for (const file of files) {
       paths.push(join(splitDir, name, file));
       labels.push(label);
@@ -191,8 +185,7 @@ async function listImages(
   }
   if (paths.length === 0) {
     throw new DataError(
-      `ImageNet folder ${splitDir} holds no images (` +
-        `${IMAGE_EXTENSIONS.join(', ')})`,
+      `ImageNet folder ${splitDir} holds no images (` + `${IMAGE_EXTENSIONS.join(', ')})`,
     );
   }
   return { paths, labels };
@@ -201,9 +194,7 @@ async function listImages(
 /** The sorted names of the folders (or links to folders) in `dir`. */
 async function classFolders(dir: string): Promise<string[]> {
   const names = await visibleEntries(dir);
-  const isFolder = await Promise.all(
-    names.map((name) => isDirectory(join(dir, name))),
-  );
+  const isFolder = await Promise.all(names.map((name) => isDirectory(join(dir, name))));
   return names.filter((_, i) => isFolder[i]);
 }
 

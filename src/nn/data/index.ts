@@ -22,12 +22,7 @@ export * from './stream.js';
 export type * from './types.js';
 
 /** The names {@link loadDataset} accepts. */
-export const DATASET_NAMES = [
-  'mnist',
-  'fashion-mnist',
-  'cifar10',
-  'imagenet',
-] as const;
+export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10', 'imagenet'] as const;
 
 /** One of {@link DATASET_NAMES}. */
 export type DatasetName = (typeof DATASET_NAMES)[number];
@@ -84,8 +79,7 @@ export async function loadDataset(
 ): Promise<Dataset> {
   if (!(DATASET_NAMES as readonly string[]).includes(name)) {
     throw new DataError(
-      `unknown data set ${String(name)}: expected one of ` +
-        DATASET_NAMES.join(', '),
+      `unknown data set ${String(name)}: expected one of ` + DATASET_NAMES.join(', '),
     );
   }
   const seed = checkInteger('seed', options.seed ?? 0, 0, MAX_SEED);

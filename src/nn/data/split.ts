@@ -9,12 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DataError, checkInteger } from './errors.js';
 import { MAX_SEED, permutation } from './random.js';
 import { prefetched } from './stream.js';
-import type {
-  Batch,
-  BatchOptions,
-  Normalisation,
-  Split,
-} from './types.js';
+import type { Batch, BatchOptions, Normalisation, Split } from './types.js';
 
 /** Where the pixels and labels of a split's examples come from. */
 export interface ExampleSource {
