@@ -98,6 +98,9 @@ describe('the network flow through the command line', () => {
       'tanh_1_4_4',
     ]);
     expect(rows[0].retrained.top1).toBeGreaterThan(0);
+    // The control: the exact network fine-tuned with the same schedule.
+    expect(rows[0].exactRetrained.top1).toBeGreaterThan(0);
+    expect(existsSync(join(dir, 'exact_retrained_1e_seed1_batch64', 'model.json'))).toBe(true);
     expect(rows[1].retrained).toBeUndefined();
     // The exact accuracy is the same network's both times.
     expect(rows[1].exact).toEqual(rows[0].exact);
