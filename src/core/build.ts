@@ -103,7 +103,13 @@ export function buildAll(table: GoldenTable, options: BuildOptions): Build {
         verilog = pwlVerilog(table, pwl, moduleName);
         expected = pwl.codes;
       }
-      const testbench = testbenchVerilog(moduleName, i, w, expected);
+      const testbench = testbenchVerilog(
+        moduleName,
+        i,
+        w,
+        expected,
+        headerLines(table, [`method = ${method}`]),
+      );
       circuits.push({
         method,
         moduleName,
