@@ -11,7 +11,7 @@ import { lenet5 } from '../src/nn/models.js';
 import {
   registerWasmTrainingKernels,
   WASM_TRAINING_KERNELS,
-} from '../src/nn/wasm-kernels.js';
+} from '../src/nn/wasm/kernels.js';
 
 /** Deterministic values in [-1, 1) (a 32-bit LCG), so failures repeat. */
 function values(n: number, seed: number): Float32Array {

@@ -4,7 +4,7 @@
  * In order of speed: `@tensorflow/tfjs-node` (native TensorFlow, optional:
  * its install downloads a library, so it is imported only if present), the
  * `wasm` backend (XNNPACK compiled to WebAssembly, shipped inside its npm
- * package, with the training kernels of `./wasm-kernels.ts`), and the plain
+ * package, with the training kernels of `./wasm/kernels.ts`), and the plain
  * JavaScript `cpu` backend, which is correct everywhere and about 60 times
  * slower than wasm at training LeNet-5.
  *
@@ -26,7 +26,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from './wasm-kernels.js';
+import { registerWasmTrainingKernels } from './wasm/kernels.js';
 
 /** A backend a user can ask for; `auto` takes the fastest available. */
 export type BackendRequest = 'auto' | 'node' | 'wasm' | 'cpu';
