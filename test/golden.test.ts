@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { resolveFunction, SELU_ALPHA, SELU_SCALE } from '../src/core/functions.js';
 import { buildGoldenTable } from '../src/core/golden.js';
 import { parseSpec } from '../src/core/spec.js';
+import { inputCode } from '../src/core/outside.js';
+import { goldenOf } from './helpers.js';
 
 async function table(
   fn: string,
@@ -132,5 +134,42 @@ describe('golden table', () => {
       /unknown name 'y'/,
     );
     await expect(resolveFunction('self_define', 'x +')).rejects.toThrow(/is not valid: /);
+  });
+});
+
+describe('the input code of a real x', () => {
+  /** The float64 number just below v > 0 or v < 0, by bit pattern. */
+  const before = (v: number): number => {
+    const view = new DataView(new ArrayBuffer(8));
+    view.setFloat64(0, v);
+    const bits = view.getBigUint64(0);
+    view.setBigUint64(0, v > 0 ? bits - 1n : bits + 1n);
+    return view.getFloat64(0);
+  };
+
+  it.each(['tanh -0.1 0.3 1 8 10', 'gelu -2.7 3.1 3 8 12', 'tanh -4 4 1 8 12'])(
+    'gives each grid point of %s its own code, and the number below it the one before',
+    async (args) => {
+      const t = await goldenOf(args);
+      const n = t.codes.length;
+      const got: number[] = [];
+      const want: number[] = [];
+      for (let k = 0; k < n; k++) {
+        got.push(inputCode(t, t.x[k]));
+        want.push(k);
+        if (k > 0 && t.x[k] !== 0) {
+          got.push(inputCode(t, before(t.x[k])));
+          want.push(k - 1);
+        }
+      }
+      expect(got).toEqual(want);
+    },
+  );
+
+  it('clamps below and above the range', async () => {
+    const t = await goldenOf('tanh -0.1 0.3 1 8 10');
+    expect([inputCode(t, -5), inputCode(t, 0.3), inputCode(t, 1e9)]).toEqual([
+      0, 1023, 1023,
+    ]);
   });
 });

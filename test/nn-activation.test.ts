@@ -38,6 +38,34 @@ const CONFIGS: [string, string?][] = [
   ['self_define -4 4 0 8 8', 'x / (1 + abs(x))'],
 ];
 
+/** Ranges whose grid points are not all float32 numbers, and big codes. */
+const FINE_RANGES: [string, string?][] = [
+  ['tanh -0.1 0.3 1 8 10'],
+  ['gelu -2.7 3.1 3 8 12'],
+  ['tanh -4 4 1 8 12'],
+  ['selu -3.875 0 1 6 9'],
+  // Grid points closer together than float32's spacing there, so several
+  // share a float32 and the estimate needs more than one correction.
+  ['self_define 10000.1 10001.1 12 0 12', '(x - 10000.1) * 4096'],
+];
+
+/** The smallest float32 at or above v (by bit pattern). */
+function float32Ceil(v: number): number {
+  const f = new Float32Array([v]);
+  if (f[0] >= v) return f[0];
+  const bits = new Uint32Array(f.buffer);
+  bits[0] = f[0] > 0 ? bits[0] + 1 : f[0] < 0 ? bits[0] - 1 : 1;
+  return f[0];
+}
+
+/** The float32 just below a float32 v other than 0. */
+function float32Before(v: number): number {
+  const f = new Float32Array([v]);
+  const bits = new Uint32Array(f.buffer);
+  bits[0] = v > 0 ? bits[0] - 1 : bits[0] + 1;
+  return f[0];
+}
+
 describe('the quantised activation layer', () => {
   it.each(CONFIGS)('equals the golden table on every code of %s', async (args, expr) => {
     const t = await goldenOf(args, 'nearest', expr);
@@ -50,6 +78,47 @@ describe('the quantised activation layer', () => {
     );
     const want = Float32Array.from(t.codes, (c) => codeToReal(c, t.format));
     expect(got).toEqual(want);
+  });
+
+  it.each(FINE_RANGES)(
+    'puts every float32 at and just below each grid point of %s on its code',
+    async (args, expr) => {
+      const t = await goldenOf(args, 'nearest', expr);
+      const n = t.codes.length;
+      // The code of x by its definition, found by brute force: the number
+      // of grid points after the first that are at or below x.
+      const codeOf = (x: number) =>
+        t.x.reduce((c, g, k) => (k > 0 && g <= x ? c + 1 : c), 0);
+      const xs: number[] = [];
+      for (let k = 1; k < n; k++) {
+        const at = float32Ceil(t.x[k]);
+        xs.push(at, float32Before(at));
+      }
+      const want = xs.map((x) => codeToReal(t.codes[codeOf(x)], t.format));
+      const got = apply(new QuantisedActivation(quantisedConfig(t)), xs);
+      expect(Array.from(got)).toEqual(Array.from(Float32Array.from(want)));
+    },
+  );
+
+  it('refuses a range too narrow for its magnitude in float32', async () => {
+    const t = await goldenOf('tanh 100000 100001 1 6 12');
+    expect(() => quantisedConfig(t)).toThrow(
+      'the range [100000, 100001) with 12 input bits is too narrow for its ' +
+        'magnitude for a float32 network layer; widen the range or use fewer ' +
+        'input bits',
+    );
+  });
+
+  it('gives f(0) at x = 0 when the range ends at 0 (by hand)', async () => {
+    const tanh = await goldenOf('tanh -2 0 1 7 6');
+    const sig = await goldenOf('sigmoid -8 0 0 8 8');
+    expect(extendedValue(tanh, 0)).toBe(0);
+    expect(extendedValue(sig, 0)).toBe(0.5);
+    const layerOf = (t: typeof tanh) => new QuantisedActivation(quantisedConfig(t));
+    // Either side of 0, the last code (x = -2/64) and its mirror image.
+    const last = tanh.codes[63] / 128;
+    expect(Array.from(apply(layerOf(tanh), [-1e-6, 0, 1e-6]))).toEqual([last, 0, -last]);
+    expect(Array.from(apply(layerOf(sig), [0]))).toEqual([0.5]);
   });
 
   it.each(CONFIGS)('follows the out-of-range rule for %s', async (args, expr) => {
@@ -140,6 +209,35 @@ describe('the quantised activation layer', () => {
       (model.predict(input) as tf.Tensor).arraySync(),
     );
     expect(back.layers[1].getClassName()).toBe('AfQuantisedActivation');
+  });
+
+  it.each([
+    ['tanh 0 2 1 6 4', undefined],
+    ['self_define -4 4 0 8 8', 'x / (1 + abs(x))'],
+  ] as const)('loads %s back with its config and its gradient', async (args, expr) => {
+    const t = await goldenOf(args, 'nearest', expr);
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 4, inputShape: [3] }),
+        quantisedFactory(t)('act'),
+        (await exactFactory(t))('exact'),
+      ],
+    });
+    const dir = join(mkdtempSync(join(tmpdir(), 'af-model-')), 'm');
+    await saveModel(model, dir, {});
+    const { model: back } = await loadModel(dir);
+    for (const k of [1, 2]) {
+      expect(back.layers[k].getConfig()).toEqual(model.layers[k].getConfig());
+    }
+    const input = tf.tensor2d([
+      [0.1, -2, 3],
+      [1, 1, -1],
+    ]);
+    const gradOf = (m: tf.LayersModel) =>
+      tf
+        .grad((x: tf.Tensor) => tf.sum(m.apply(x) as tf.Tensor))(input)
+        .arraySync();
+    expect(gradOf(back)).toEqual(gradOf(model));
   });
 
   it('has an exact stand-in for self_define', async () => {
