@@ -12,6 +12,7 @@ import { selectBackend } from '../src/nn/backend.js';
 import { loadDataset } from '../src/nn/data/index.js';
 import { lenet5 } from '../src/nn/models.js';
 import { evaluate, train } from '../src/nn/train.js';
+import { loadModel } from '../src/adapters/model-files.js';
 import { goldenOf } from './helpers.js';
 
 const run = promisify(execFile);
@@ -50,62 +51,99 @@ describe('retraining with the circuit on real MNIST digits', () => {
 describe('the network flow through the command line', () => {
   it('trains, tests, retrains on MNIST and appends the results', async () => {
     const out = mkdtempSync(join(tmpdir(), 'af-flow-'));
-    const args = [
-      cli,
-      'tanh',
-      '0',
-      '2',
-      '1',
-      '6',
-      '4',
-      '-MNIST_retrain=True',
-      '--train-size',
-      '1000',
-      '--test-size',
-      '300',
-      '--epochs',
-      '1',
-      '--out-dir',
-      out,
-      '--no-generate-coe-file',
-    ];
-    const first = await run(process.execPath, args);
+    const common = ['--train-size', '1000', '--test-size', '300', '--epochs', '1'];
+    const af = (spec: string, ...more: string[]) =>
+      run(process.execPath, [
+        cli,
+        ...spec.split(' '),
+        ...common,
+        ...more,
+        '--out-dir',
+        out,
+        '--no-generate-coe-file',
+        '--force',
+      ]);
+    const first = await af('tanh 0 2 1 6 4', '-MNIST_retrain=True');
     expect(first.stderr).toMatch(/use --mnist-retrain/);
     expect(first.stdout).toMatch(
-      /\| lenet5 \| mnist \| tanh \| tanh_1_6_4 \(nearest\) \| \d+\.\d\d% \|/,
+      /\| lenet5 \| mnist \| tanh \| tanh_1_6_4 on \[0, 2\) \(nearest\) \| \d+\.\d\d% \|/,
     );
-    const dir = join(out, 'NN_models', 'lenet5_mnist_tanh');
-    expect(existsSync(join(dir, 'exact', 'model.json'))).toBe(true);
-    expect(existsSync(join(dir, 'tanh_1_6_4_nearest', 'weights.bin'))).toBe(true);
-    expect(existsSync(join(dir, 'tanh_1_6_4_nearest_curves.png'))).toBe(true);
+    const rowsOf = () =>
+      JSON.parse(readFileSync(join(out, 'NN_models', 'results.json'), 'utf8')) as {
+        circuit: string;
+        range: string;
+        exactModel: string;
+        exact: { top1: number };
+        circuitAccuracy: { top1: number };
+        retrained?: { top1: number };
+        exactRetrained?: { top1: number };
+      }[];
+    const [row] = rowsOf();
+    const exactDir = join(out, row.exactModel);
+    expect(row.exactModel).toMatch(/^NN_models\/lenet5_mnist_tanh\/exact_[0-9a-f]{10}$/);
+    const retrainedDir = join(exactDir, 'retrained_tanh_1_6_4_0to2_nearest_1e_b64_s1');
+    expect(existsSync(join(retrainedDir, 'curves.png'))).toBe(true);
+    const controlDir = join(exactDir, 'retrained_exact_1e_b64_s1');
 
-    // A second run reuses the trained exact network and appends a row.
-    const second = await run(process.execPath, [
-      cli,
-      'tanh',
-      '0',
-      '2',
-      '1',
-      '4',
-      '4',
-      '--test-on-datasets',
-      ...args.slice(8),
-    ]);
+    // The table reports what the saved networks do: evaluate them here.
+    const data = await loadDataset('mnist', { subset: { train: 1000, test: 300 } });
+    const t = await goldenOf('tanh 0 2 1 6 4');
+    const accuracyOf = async (dir: string, circuit = false) => {
+      const { model } = await loadModel(dir);
+      let m: tf.LayersModel = model;
+      if (circuit) {
+        m = lenet5(quantisedFactory(t));
+        m.setWeights(model.getWeights());
+      }
+      return (await evaluate(m, data.test, 64)).top1;
+    };
+    expect(await accuracyOf(exactDir)).toBe(row.exact.top1);
+    expect(await accuracyOf(exactDir, true)).toBe(row.circuitAccuracy.top1);
+    expect(await accuracyOf(retrainedDir)).toBe(row.retrained?.top1);
+    expect(await accuracyOf(controlDir)).toBe(row.exactRetrained?.top1);
+    // 1,000 real digits for one epoch: far better than chance (10%).
+    expect(row.exact.top1).toBeGreaterThan(70);
+
+    // Another circuit and range reuse the exact network and keep the first
+    // retrained one; other training settings train a network of their own.
+    const second = await af('tanh -4 4 1 6 4', '--mnist-retrain');
     expect(second.stderr).toMatch(/using the trained exact tanh lenet5/);
-    const rows = JSON.parse(readFileSync(join(out, 'NN_models', 'results.json'), 'utf8'));
-    expect(rows.map((r: { circuit: string }) => r.circuit)).toEqual([
-      'tanh_1_6_4',
-      'tanh_1_4_4',
+    const third = await af('tanh 0 2 1 6 4', '--test-on-datasets', '--seed', '3');
+    expect(third.stderr).not.toMatch(/using the trained exact/);
+    const rows = rowsOf();
+    expect(rows.map((r) => `${r.circuit} ${r.range}`)).toEqual([
+      'tanh_1_6_4 [0, 2)',
+      'tanh_1_6_4 [-4, 4)',
+      'tanh_1_6_4 [0, 2)',
     ]);
-    expect(rows[0].retrained.top1).toBeGreaterThan(0);
-    // The control: the exact network fine-tuned with the same schedule.
-    expect(rows[0].exactRetrained.top1).toBeGreaterThan(0);
-    expect(existsSync(join(dir, 'exact_retrained_1e_seed1_batch64', 'model.json'))).toBe(true);
-    expect(rows[1].retrained).toBeUndefined();
-    // The exact accuracy is the same network's both times.
-    expect(rows[1].exact).toEqual(rows[0].exact);
+    expect(rows[1].exactModel).toBe(row.exactModel);
+    expect(rows[1].exact).toEqual(row.exact);
+    expect(
+      existsSync(join(exactDir, 'retrained_tanh_1_6_4_-4to4_nearest_1e_b64_s1')),
+    ).toBe(true);
+    expect(await accuracyOf(retrainedDir)).toBe(row.retrained?.top1);
+    expect(rows[2].exactModel).not.toBe(row.exactModel);
+    expect(rows[2].retrained).toBeUndefined();
     const md = readFileSync(join(out, 'NN_models', 'results.md'), 'utf8');
-    expect(md.split('\n').filter((l) => l.startsWith('| lenet5'))).toHaveLength(2);
+    expect(md.split('\n').filter((l) => l.startsWith('| lenet5'))).toHaveLength(3);
+  });
+
+  it('trains the same network again from the same seed', async () => {
+    const once = async () => {
+      const out = mkdtempSync(join(tmpdir(), 'af-seed-'));
+      await run(process.execPath, [
+        cli,
+        ...'tanh 0 2 1 6 4 --test-on-datasets --train-size 500 --test-size 200'.split(
+          ' ',
+        ),
+        ...['--epochs', '1', '--out-dir', out, '-q'],
+      ]);
+      const [row] = JSON.parse(
+        readFileSync(join(out, 'NN_models', 'results.json'), 'utf8'),
+      ) as { exactModel: string }[];
+      return readFileSync(join(out, row.exactModel, 'weights.bin'));
+    };
+    expect((await once()).equals(await once())).toBe(true);
   });
 
   it('runs VGG-16 on CIFAR-10 binary files end to end', async () => {

@@ -35,6 +35,13 @@ export interface ModelOptions {
    * tests can build narrow but structurally complete networks. Default 1.
    */
   width?: number;
+  /**
+   * Seeds the weight initialisation (every kernel glorot-normal from its
+   * own seed), so that the same options build the same weights. Dropout
+   * stays unseeded: a seeded tf dropout layer draws the same mask on
+   * every step. Default: unseeded.
+   */
+  seed?: number;
 }
 
 /** Options of {@link lenet5}. */
@@ -95,7 +102,12 @@ function resolve(
   model: ModelName,
   options: ModelOptions,
   defaults: { inputShape: ImageShape; classes: number },
-): { inputShape: ImageShape; classes: number; scale: (n: number) => number } {
+): {
+  inputShape: ImageShape;
+  classes: number;
+  scale: (n: number) => number;
+  init: () => { kernelInitializer?: ReturnType<typeof tf.initializers.glorotNormal> };
+} {
   const inputShape = options.inputShape ?? defaults.inputShape;
   const classes = options.classes ?? defaults.classes;
   const width = options.width ?? 1;
@@ -114,7 +126,20 @@ function resolve(
     throw new Error(`${model} width must be in (0, 16], not ${width}`);
   }
   const scale = (n: number): number => Math.max(1, Math.round(n * width));
-  return { inputShape, classes, scale };
+
+  // One seed per kernel, in the order the builder asks for them, from 1
+  // (tf takes a seed of 0 for no seed).
+  let kernels = 0;
+  const { seed } = options;
+  const init = () =>
+    seed === undefined
+      ? {}
+      : {
+          kernelInitializer: tf.initializers.glorotNormal({
+            seed: seed * 1000 + ++kernels,
+          }),
+        };
+  return { inputShape, classes, scale, init };
 }
 
 /** Throws unless a square-ish input is at least `min` pixels each way. */
@@ -130,6 +155,7 @@ function checkSize(model: ModelName, shape: ImageShape, min: number): void {
 /** Adds the hidden dense layers and the softmax output. */
 function addClassifier(
   model: tf.Sequential,
+  init: ReturnType<typeof resolve>['init'],
   act: ActivationFactory,
   hidden: number[],
   classes: number,
@@ -140,11 +166,12 @@ function addClassifier(
     if (dropout > 0) {
       model.add(tf.layers.dropout({ rate: dropout, name: `drop${i + 1}` }));
     }
-    model.add(tf.layers.dense({ units, name: `fc${i + 1}` }));
+    model.add(tf.layers.dense({ ...init(), units, name: `fc${i + 1}` }));
     model.add(act(`fc${i + 1}_act`));
   });
   model.add(
     tf.layers.dense({
+      ...init(),
       units: classes,
       activation: 'softmax',
       name: `fc${hidden.length + 1}`,
@@ -168,7 +195,7 @@ export function lenet5(
   act: ActivationFactory = exactActivation('tanh'),
   options: LeNetOptions = {},
 ): tf.Sequential {
-  const { inputShape, classes, scale } = resolve('lenet5', options, {
+  const { inputShape, classes, scale, init } = resolve('lenet5', options, {
     inputShape: [28, 28, 1],
     classes: 10,
   });
@@ -183,6 +210,7 @@ export function lenet5(
   // Two convolution and subsampling stages.
   model.add(
     tf.layers.conv2d({
+      ...init(),
       inputShape,
       filters: scale(6),
       kernelSize: 5,
@@ -192,11 +220,13 @@ export function lenet5(
   );
   model.add(act('conv1_act'));
   model.add(subsample({ poolSize: 2, name: 'pool1' }));
-  model.add(tf.layers.conv2d({ filters: scale(16), kernelSize: 5, name: 'conv2' }));
+  model.add(
+    tf.layers.conv2d({ ...init(), filters: scale(16), kernelSize: 5, name: 'conv2' }),
+  );
   model.add(act('conv2_act'));
   model.add(subsample({ poolSize: 2, name: 'pool2' }));
 
-  addClassifier(model, act, [scale(120), scale(84)], classes, 0);
+  addClassifier(model, init, act, [scale(120), scale(84)], classes, 0);
   return model;
 }
 
@@ -213,7 +243,7 @@ export function vgg16bn(
   act: ActivationFactory = exactActivation('relu'),
   options: ModelOptions = {},
 ): tf.Sequential {
-  const { inputShape, classes, scale } = resolve('vgg16bn', options, {
+  const { inputShape, classes, scale, init } = resolve('vgg16bn', options, {
     inputShape: [32, 32, 3],
     classes: 10,
   });
@@ -234,6 +264,7 @@ export function vgg16bn(
       n += 1;
       model.add(
         tf.layers.conv2d({
+          ...init(),
           ...(n === 1 ? { inputShape } : {}),
           filters: scale(filters),
           kernelSize: 3,
@@ -248,7 +279,7 @@ export function vgg16bn(
     model.add(tf.layers.maxPooling2d({ poolSize: 2, name: `pool${b + 1}` }));
   });
 
-  addClassifier(model, act, [scale(512), scale(512)], classes, 0.5);
+  addClassifier(model, init, act, [scale(512), scale(512)], classes, 0.5);
   return model;
 }
 
@@ -267,7 +298,7 @@ export function alexnet(
   act: ActivationFactory = exactActivation('relu'),
   options: AlexNetOptions = {},
 ): tf.Sequential {
-  const { inputShape, classes, scale } = resolve('alexnet', options, {
+  const { inputShape, classes, scale, init } = resolve('alexnet', options, {
     inputShape: [224, 224, 3],
     classes: 1000,
   });
@@ -289,6 +320,7 @@ export function alexnet(
     const name = `conv${i + 1}`;
     model.add(
       tf.layers.conv2d({
+        ...init(),
         filters: scale(conv.filters),
         kernelSize: conv.kernelSize,
         strides: conv.strides,
@@ -316,7 +348,7 @@ export function alexnet(
     }
   });
 
-  addClassifier(model, act, [scale(4096), scale(4096)], classes, 0.5);
+  addClassifier(model, init, act, [scale(4096), scale(4096)], classes, 0.5);
   return model;
 }
 
