@@ -56,30 +56,72 @@ export function extensionOf(table: GoldenTable): Extension {
 }
 
 /**
- * The input code of x, clamped to the table: the largest code whose grid
- * point is at or below x, 0 below the range and the last code above it.
+ * A table as the look-up needs it, in plain numbers: what a network layer
+ * keeps (and serialises) of a golden table.
  */
-export function inputCode(table: GoldenTable, x: number): number {
-  const { rangeL, rangeR } = table.spec;
-  const n = table.x.length;
+export interface LookUp {
+  readonly rangeL: number;
+  readonly rangeR: number;
+  /** The x of each input code, as the golden table computed it. */
+  readonly grid: ArrayLike<number>;
+  /** The output value of each input code. */
+  readonly values: ArrayLike<number>;
+  readonly extension: Extension;
+}
 
-  // The formula is within one code of the answer; the grid decides.
+const lookUps = new WeakMap<GoldenTable, LookUp>();
+
+/** The look-up of a golden table: its grid, real values and extension. */
+export function lookUpOf(table: GoldenTable): LookUp {
+  let made = lookUps.get(table);
+  if (made === undefined) {
+    made = {
+      rangeL: table.spec.rangeL,
+      rangeR: table.spec.rangeR,
+      grid: table.x,
+      values: Float64Array.from(table.codes, (c) => codeToReal(c, table.format)),
+      extension: extensionOf(table),
+    };
+    lookUps.set(table, made);
+  }
+  return made;
+}
+
+/**
+ * The input code of x on a grid, clamped to it: the largest code whose
+ * grid point is at or below x, 0 below the range and the last code above
+ * it. NaN stays NaN.
+ */
+export function codeOnGrid(
+  rangeL: number,
+  rangeR: number,
+  grid: ArrayLike<number>,
+  x: number,
+): number {
+  const n = grid.length;
+
+  // The formula is within a code or so of the answer; the grid decides.
   let k = Math.floor(((x - rangeL) / (rangeR - rangeL)) * n);
-  k = Math.min(n - 1, Math.max(0, k));
-  while (k + 1 < n && x >= table.x[k + 1]) k++;
-  while (k > 0 && x < table.x[k]) k--;
+  if (k < 0) k = 0;
+  else if (k > n - 1) k = n - 1;
+  while (k + 1 < n && x >= grid[k + 1]) k++;
+  while (k > 0 && x < grid[k]) k--;
   return k;
+}
+
+/** The input code of x in a golden table (see {@link codeOnGrid}). */
+export function inputCode(table: GoldenTable, x: number): number {
+  return codeOnGrid(table.spec.rangeL, table.spec.rangeR, table.x, x);
 }
 
 /**
  * The value the quantised activation gives for any real x: the table
- * inside the range, the extension rule outside. This is the reference the
- * network layer is tested against.
+ * inside the range, the extension rule outside.
  */
-export function extendedValue(table: GoldenTable, x: number): number {
+export function lookUpValue(t: LookUp, x: number): number {
   const look = (v: number): number =>
-    codeToReal(table.codes[inputCode(table, v)], table.format);
-  const rule = extensionOf(table);
+    t.values[codeOnGrid(t.rangeL, t.rangeR, t.grid, v)] ?? Number.NaN;
+  const rule = t.extension;
   if (rule.kind === 'linear' && x >= 0) return rule.slope * x;
   if (rule.kind === 'mirror') {
     if (rule.side === 'positive' && x === 0) return rule.zero as number;
@@ -87,4 +129,9 @@ export function extendedValue(table: GoldenTable, x: number): number {
     if (far) return rule.symmetry === 'odd' ? -look(-x) : 1 - look(-x);
   }
   return look(x);
+}
+
+/** {@link lookUpValue} for a golden table. */
+export function extendedValue(table: GoldenTable, x: number): number {
+  return lookUpValue(lookUpOf(table), x);
 }

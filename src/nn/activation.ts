@@ -3,9 +3,9 @@
  * quantised one that equals the circuit bit for bit.
  *
  * The quantised layer turns each input into the circuit's input code (the
- * grid point at or below it, decided exactly for float32 inputs), gathers
- * the golden table's value, and applies the out-of-range rule of
- * `core/outside.ts`.
+ * grid point at or below it), takes the golden table's value, and applies
+ * the out-of-range rule: all by `lookUpValue` of `core/outside.ts`, the
+ * same code that defines the rule.
  * Its gradient is a straight-through estimate: the exact function's
  * derivative at x, so retraining reaches every layer's weights.
  */
@@ -21,7 +21,7 @@ import {
   type FunctionName,
 } from '../core/functions.js';
 import type { GoldenTable } from '../core/golden.js';
-import { extensionOf, type Extension } from '../core/outside.js';
+import { codeOnGrid, lookUpOf, lookUpValue, type LookUp } from '../core/outside.js';
 import type { ActivationFactory } from './models.js';
 
 /** Resolution of the table that stands in for a `self_define` function. */
@@ -31,28 +31,49 @@ type Op = (x: tf.Tensor) => tf.Tensor;
 
 const sigmoid: Op = (x) => tf.sigmoid(x);
 
-/** Value and derivative of each built-in function, as tensor ops. */
+/**
+ * tanh as 2 sigmoid(2x) - 1: the wasm backend's sigmoid is vectorised and
+ * its tanh is not (about 3 ms against 10 ms for LeNet-5's first layer of
+ * a batch of 64); the two differ by float32 rounding only.
+ */
+const tanh: Op = (x) => tf.sub(tf.mul(sigmoid(tf.mul(x, 2)), 2), 1);
+
+/** ELU's derivative, 1 above 0 and e^x below: elu(x) + 1 capped at 1. */
+const eluSlope: Op = (x) => tf.clipByValue(tf.add(tf.elu(x), 1), 0, 1);
+
+/**
+ * Value and derivative of each built-in function, as tensor ops, and where
+ * it is cheaper the derivative from the function's value. Branches are
+ * written without `where` on scalars, which broadcasts slowly on wasm.
+ */
 const TENSOR_OPS: Record<
   Exclude<FunctionName, 'self_define'>,
-  { value: Op; derivative: Op }
+  { value: Op; derivative: Op; fromValue?: Op }
 > = {
-  tanh: { value: tf.tanh, derivative: (x) => tf.sub(1, tf.square(tf.tanh(x))) },
+  tanh: {
+    value: tanh,
+    derivative: (x) => tf.sub(1, tf.square(tanh(x))),
+    fromValue: (y) => tf.sub(1, tf.square(y)),
+  },
   selu: {
-    value: (x) =>
-      tf.mul(SELU_SCALE, tf.where(tf.greater(x, 0), x, tf.mul(SELU_ALPHA, tf.expm1(x)))),
+    // tf.selu uses the same constants as SELU_SCALE and SELU_ALPHA.
+    value: (x) => tf.selu(x),
+    // scale * alpha * elu'(x) - scale * (alpha - 1) * step(x).
     derivative: (x) =>
-      tf.mul(
-        SELU_SCALE,
-        tf.where(tf.greater(x, 0), tf.onesLike(x), tf.mul(SELU_ALPHA, tf.exp(x))),
+      tf.sub(
+        tf.mul(eluSlope(x), SELU_SCALE * SELU_ALPHA),
+        tf.mul(tf.step(x), SELU_SCALE * (SELU_ALPHA - 1)),
       ),
   },
   sigmoid: {
     value: sigmoid,
     derivative: (x) => tf.mul(sigmoid(x), tf.sub(1, sigmoid(x))),
+    fromValue: (y) => tf.mul(y, tf.sub(1, y)),
   },
   elu: {
-    value: (x) => tf.where(tf.greater(x, 0), x, tf.expm1(x)),
-    derivative: (x) => tf.where(tf.greater(x, 0), tf.onesLike(x), tf.exp(x)),
+    value: (x) => tf.elu(x),
+    derivative: eluSlope,
+    fromValue: (y) => tf.clipByValue(tf.add(y, 1), 0, 1),
   },
   gelu: {
     value: (x) => tf.mul(x, tf.mul(0.5, tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))))),
@@ -69,141 +90,61 @@ const TENSOR_OPS: Record<
   softplus: { value: tf.softplus, derivative: sigmoid },
 };
 
-/** What a quantised layer needs; plain JSON, so it serialises with the model. */
-export interface QuantisedConfig {
+/**
+ * What a quantised layer needs; plain JSON, so it serialises with the
+ * model. It is the table's {@link LookUp}: grid, values and extension.
+ */
+export interface QuantisedConfig extends LookUp {
   /** Function name (for the straight-through derivative). */
   fn: FunctionName;
-  rangeL: number;
-  rangeR: number;
   inputBits: number;
-  /** The table's real output values, one per input code. */
+  grid: number[];
   values: number[];
-  /**
-   * For codes 1 to 2^i - 1, the smallest float32 at or above the code's
-   * grid point: a float32 x is at or above the grid point exactly when it
-   * is at or above this threshold.
-   */
-  thresholds: number[];
-  extension: Extension;
   /** For functions without tensor ops: f' at each code's midpoint. */
   derivatives?: number[];
 }
 
-/** Most correction steps the float32 code estimate may need. */
-const MAX_CORRECTIONS = 4;
-
-/** The smallest float32 at or above `v`. */
-function float32AtOrAbove(v: number): number {
-  const f = new Float32Array([v]);
-  if (f[0] >= v) return f[0];
-  const bits = new Int32Array(f.buffer);
-  if (f[0] > 0) bits[0] += 1;
-  else if (f[0] < 0) bits[0] -= 1;
-  else bits[0] = 1;
-  return f[0];
-}
-
-/**
- * How many one-code corrections the float32 estimate
- * `floor((x - rang_l) * scale)` needs at most. Each of its three float32
- * roundings is off by at most 2^-24 relative, on values up to 2^i + 1
- * codes, and rounding rang_l to float32 moves the estimate by up to
- * |rang_l| * scale * 2^-24 codes.
- */
-function corrections(rangeL: number, rangeR: number, inputBits: number): number {
-  const n = 2 ** inputBits;
-  const bound = 2 ** -24 * ((Math.abs(rangeL) * n) / (rangeR - rangeL) + 3 * (n + 1));
-  return bound < 0.99 ? 1 : Math.ceil(bound) + 1;
-}
-
-/**
- * The layer's settings for a golden table.
- *
- * @throws UsageError when the range is so narrow for its magnitude that
- *   float32 inputs cannot be placed on the grid in a few steps.
- */
+/** The layer's settings for a golden table. */
 export function quantisedConfig(table: GoldenTable): QuantisedConfig {
   const { rangeL, rangeR, inputBits } = table.spec;
   const step = (rangeR - rangeL) / 2 ** inputBits;
-  if (corrections(rangeL, rangeR, inputBits) > MAX_CORRECTIONS) {
-    throw new UsageError(
-      `the range [${rangeL}, ${rangeR}) with ${inputBits} input bits is too ` +
-        'narrow for its magnitude for a float32 network layer; ' +
-        'widen the range or use fewer input bits',
-    );
-  }
+  const lookUp = lookUpOf(table);
   return {
     fn: table.spec.fn,
     rangeL,
     rangeR,
     inputBits,
-    values: Array.from(table.codes, (c) => codeToReal(c, table.format)),
-    thresholds: Array.from(table.x.subarray(1), float32AtOrAbove),
-    extension: extensionOf(table),
+    grid: Array.from(lookUp.grid),
+    values: Array.from(lookUp.values),
+    extension: lookUp.extension,
     ...(table.spec.fn === 'self_define'
       ? { derivatives: Array.from(table.x, (x) => table.fn.derivative(x + step / 2)) }
       : {}),
   };
 }
 
-/** The tensors a layer keeps: table values, thresholds, derivatives. */
-interface LayerTensors {
-  values: tf.Tensor1D;
-  /** -Infinity, the config's thresholds, +Infinity: 2^i + 1 entries. */
-  thresholds: tf.Tensor1D;
-  derivatives?: tf.Tensor1D;
-}
-
-/** The layer's tensors, kept out of any surrounding `tf.tidy`. */
-function keptTensors(config: QuantisedConfig): LayerTensors {
-  const kept = (v: number[]) => tf.keep(tf.tensor1d(v, 'float32'));
-  return {
-    values: kept(config.values),
-    thresholds: kept([-Infinity, ...config.thresholds, Infinity]),
-    ...(config.derivatives ? { derivatives: kept(config.derivatives) } : {}),
-  };
+/**
+ * Applies `f` to every element of x, in JavaScript on the tensor's data:
+ * on the wasm and cpu backends one pass over the numbers is many times
+ * faster than the chain of tensor ops (gather is slow on wasm) that the
+ * same look-up takes.
+ */
+function mapElements(x: tf.Tensor, f: (v: number) => number): tf.Tensor {
+  const xs = x.dataSync() as Float32Array;
+  const out = new Float32Array(xs.length);
+  for (let i = 0; i < xs.length; i++) out[i] = f(xs[i]);
+  return tf.tensor(out, x.shape, 'float32');
 }
 
 /**
- * The input code of each element of x, as in `core/outside.ts`: a float32
- * estimate, then corrections against the thresholds, which decide.
+ * The straight-through gradient: the exact function's derivative, or for
+ * `self_define` the table of f' at each code's midpoint.
  */
-function codeOf(config: QuantisedConfig, t: LayerTensors, x: tf.Tensor): tf.Tensor {
-  const n = 2 ** config.inputBits;
-  const scale = n / (config.rangeR - config.rangeL);
-  const estimate = tf.clipByValue(
-    tf.floor(tf.mul(tf.sub(x, config.rangeL), scale)),
-    0,
-    n - 1,
-  );
-  let code = tf.cast(estimate, 'int32');
-  for (let i = corrections(config.rangeL, config.rangeR, config.inputBits); i > 0; i--) {
-    const up = tf.greaterEqual(
-      x,
-      tf.gather(t.thresholds, tf.add(code, tf.scalar(1, 'int32'))),
-    );
-    const down = tf.less(x, tf.gather(t.thresholds, code));
-    code = tf.sub(tf.add(code, tf.cast(up, 'int32')), tf.cast(down, 'int32'));
-  }
-  return code;
-}
-
-/** The table look-up with the out-of-range rule, as tensor ops. */
-function lookUp(config: QuantisedConfig, t: LayerTensors, x: tf.Tensor): tf.Tensor {
-  const look = (v: tf.Tensor): tf.Tensor => tf.gather(t.values, codeOf(config, t, v));
-  const ext = config.extension;
-  if (ext.kind === 'linear') {
-    return tf.where(tf.greaterEqual(x, 0), tf.mul(x, ext.slope), look(x));
-  }
-  if (ext.kind === 'mirror') {
-    const far = ext.side === 'negative' ? tf.less(x, 0) : tf.greater(x, 0);
-    const mirrored = look(tf.neg(x));
-    const folded = ext.symmetry === 'odd' ? tf.neg(mirrored) : tf.sub(1, mirrored);
-    const inside = tf.where(far, folded, look(x));
-    if (ext.side === 'negative') return inside;
-    return tf.where(tf.equal(x, 0), tf.fill(x.shape, ext.zero as number), inside);
-  }
-  return look(x);
+function derivativeOf(config: QuantisedConfig, x: tf.Tensor): tf.Tensor {
+  if (config.fn !== 'self_define') return TENSOR_OPS[config.fn].derivative(x);
+  const { rangeL, rangeR, grid } = config;
+  const d = config.derivatives as number[];
+  return mapElements(x, (v) => d[codeOnGrid(rangeL, rangeR, grid, v)] ?? Number.NaN);
 }
 
 /**
@@ -221,15 +162,6 @@ function functionName(name: string): FunctionName {
 }
 
 /**
- * The straight-through gradient: the exact function's derivative, or for
- * `self_define` the table of f' at each code's midpoint.
- */
-function derivativeOf(config: QuantisedConfig, t: LayerTensors, x: tf.Tensor): tf.Tensor {
-  if (config.fn !== 'self_define') return TENSOR_OPS[config.fn].derivative(x);
-  return tf.gather(t.derivatives as tf.Tensor1D, codeOf(config, t, x));
-}
-
-/**
  * The circuit's activation as a layer: equal to the golden table on every
  * input code, with a straight-through gradient.
  */
@@ -237,7 +169,6 @@ export class QuantisedActivation extends tf.layers.Layer {
   /** Name under which tf.serialization knows the class. */
   static className = 'AfQuantisedActivation';
   private readonly config: QuantisedConfig;
-  private tensors?: LayerTensors;
 
   constructor(args: QuantisedConfig & { name?: string }) {
     super(args.name !== undefined ? { name: args.name } : {});
@@ -255,13 +186,12 @@ export class QuantisedActivation extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const config = this.config;
-    const t = (this.tensors ??= keptTensors(config));
     const op = tf.customGrad((input, save) => {
       const v = input as tf.Tensor;
       (save as tf.GradSaveFunc)([v]);
       return {
-        value: lookUp(config, t, v),
-        gradFunc: (dy, saved) => tf.mul(dy, derivativeOf(config, t, saved[0])),
+        value: mapElements(v, (e) => lookUpValue(config, e)),
+        gradFunc: (dy, saved) => tf.mul(dy, derivativeOf(config, saved[0])),
       };
     });
     return op(x);
@@ -272,15 +202,6 @@ export class QuantisedActivation extends tf.layers.Layer {
       ...super.getConfig(),
       ...(this.config as unknown as tf.serialization.ConfigDict),
     };
-  }
-
-  override dispose(): tf.serialization.ConfigDict & {
-    refCountAfterDispose: number;
-    numDisposedVariables: number;
-  } {
-    if (this.tensors) tf.dispose(Object.values(this.tensors) as tf.Tensor[]);
-    this.tensors = undefined;
-    return super.dispose() as never;
   }
 }
 tf.serialization.registerClass(QuantisedActivation);
@@ -303,10 +224,12 @@ export class ExactActivation extends tf.layers.Layer {
     // GELU select with comparisons, which have no gradient in tf.
     const op = tf.customGrad((input, save) => {
       const v = input as tf.Tensor;
-      (save as tf.GradSaveFunc)([v]);
+      const y = ops.value(v);
+      (save as tf.GradSaveFunc)([ops.fromValue ? y : v]);
+      const slope = ops.fromValue ?? ops.derivative;
       return {
-        value: ops.value(v),
-        gradFunc: (dy, saved) => tf.mul(dy, ops.derivative(saved[0])),
+        value: y,
+        gradFunc: (dy, saved) => tf.mul(dy, slope(saved[0])),
       };
     });
     return op(x);
@@ -354,9 +277,7 @@ export async function exactFactory(table: GoldenTable): Promise<ActivationFactor
     rangeR,
     inputBits: SELF_DEFINE_BITS,
     values,
-    thresholds: Array.from({ length: n - 1 }, (_, k) =>
-      float32AtOrAbove(rangeL + (k + 1) * step),
-    ),
+    grid: Array.from({ length: n }, (_, k) => rangeL + k * step),
     derivatives,
     extension: { kind: 'saturate' },
   };
