@@ -1,26 +1,32 @@
 /**
- * LeNet-5 training throughput and peak memory on each TensorFlow.js backend.
+ * LeNet-5 training throughput and peak memory on each TensorFlow.js backend,
+ * with the layers and the training loop that `af` uses.
  *
- *   npm run bench:nn -- [--batches=300] [--cpu-batches=10]
- *                       [--activation=tanh|relu|sigmoid] [--optimizer=adam|sgd]
- *                       [--backends=node,wasm,cpu]
+ *   npm run bench:nn -- [--batches=200] [--cpu-batches=10]
+ *                       [--function=tanh|selu] [--backends=node,wasm,cpu]
  *
- * Each backend runs in a child process of its own, so that the peak
- * resident set size it reports is that backend's alone. A run trains on
- * random 28x28 images in batches of 64 (a pool of 16 batches made before
- * timing), first untimed warm-up batches, then the timed ones, reading the
- * loss back only once at the end so that no step waits on a data sync.
- * The cpu backend gets fewer batches: it manages about 15 images a second.
- * Images per CPU-second (all threads' time) next to images per second show
- * how much of the wall time other processes took on a shared machine.
+ * For each backend two networks train: with the exact function and with
+ * the circuit's (tanh_1_6_4 on [0, 2), or selu_1_4_5 on [-3.875, 0)), the
+ * two phases of the network flow. Each backend runs in a child process of
+ * its own, so that the peak resident set size it reports is that
+ * backend's alone. A run trains on random 28x28 images in batches of 64 (a
+ * pool of 16 batches made before timing) with `train`'s step, Adam and
+ * `trainOnBatch`, which reads the loss back every step as the flow does:
+ * first untimed warm-up batches, then the timed ones. Images per
+ * CPU-second (all threads' time) next to images per second show how much
+ * of the wall time other processes took on a shared machine.
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { resolveFunction } from '../core/functions.js';
+import { buildGoldenTable } from '../core/golden.js';
+import { parseSpec } from '../core/spec.js';
+import { exactFactory, quantisedFactory } from '../nn/activation.js';
 import { BackendError, selectBackend } from '../nn/backend.js';
 import type { BackendRequest } from '../nn/backend.js';
-import { exactActivation, lenet5 } from '../nn/models.js';
+import { lenet5, type ActivationFactory } from '../nn/models.js';
 
 /** Images per training batch. */
 const BATCH = 64;
@@ -28,16 +34,27 @@ const BATCH = 64;
 /** Distinct random batches cycled through while timing. */
 const POOL = 16;
 
-/** What one child process measures. */
+/** The circuit each function is benchmarked with: the original's examples. */
+const CIRCUITS = {
+  tanh: ['tanh', '0', '2', '1', '6', '4'],
+  selu: ['selu', '-3.875', '0', '1', '4', '5'],
+} as const;
+
+/** What one child process measures for one network. */
 interface Measurement {
-  backend: string;
-  notes: string[];
-  batches: number;
+  layer: string;
   imagesPerSecond: number;
   imagesPerCpuSecond: number;
-  peakRssMiB: number;
   peakTensorMiB: number;
   loss: number;
+}
+
+/** What one child process reports. */
+interface BackendMeasurement {
+  backend: string;
+  notes: string[];
+  runs: Measurement[];
+  peakRssMiB: number;
 }
 
 /** A bad command line; the entry point exits with 2. */
@@ -47,8 +64,7 @@ class UsageError extends Error {}
 interface Settings {
   batches: number;
   cpuBatches: number;
-  activation: 'tanh' | 'relu' | 'sigmoid';
-  optimizer: 'adam' | 'sgd';
+  fn: keyof typeof CIRCUITS;
   backends: BackendRequest[];
   only?: BackendRequest;
 }
@@ -56,10 +72,9 @@ interface Settings {
 /** Parses `--name=value` flags; throws on anything it does not know. */
 function parseSettings(argv: string[]): Settings {
   const settings: Settings = {
-    batches: 300,
+    batches: 200,
     cpuBatches: 10,
-    activation: 'tanh',
-    optimizer: 'adam',
+    fn: 'tanh',
     backends: ['node', 'wasm', 'cpu'],
   };
   const count = (flag: string, text: string): number => {
@@ -81,16 +96,11 @@ function parseSettings(argv: string[]): Settings {
       settings.batches = count(flag, text);
     } else if (flag === '--cpu-batches') {
       settings.cpuBatches = count(flag, text);
-    } else if (flag === '--activation') {
-      if (text !== 'tanh' && text !== 'relu' && text !== 'sigmoid') {
-        throw new UsageError(`--activation must be tanh, relu or sigmoid, not ${text}`);
+    } else if (flag === '--function') {
+      if (text !== 'tanh' && text !== 'selu') {
+        throw new UsageError(`--function must be tanh or selu, not ${text}`);
       }
-      settings.activation = text;
-    } else if (flag === '--optimizer') {
-      if (text !== 'adam' && text !== 'sgd') {
-        throw new UsageError(`--optimizer must be adam or sgd, not ${text}`);
-      }
-      settings.optimizer = text;
+      settings.fn = text;
     } else if (flag === '--backends') {
       settings.backends = text.split(',').map(backend);
     } else if (flag === '--only') {
@@ -102,15 +112,19 @@ function parseSettings(argv: string[]): Settings {
   return settings;
 }
 
-/** Trains LeNet-5 on the active backend and measures it. */
-async function measure(settings: Settings): Promise<Measurement> {
-  const only = settings.only as BackendRequest;
-  const { name, notes } = await selectBackend(only);
-  const batches = only === 'cpu' ? settings.cpuBatches : settings.batches;
+/** Trains LeNet-5 with one activation on the active backend and measures it. */
+async function measureLayer(
+  layer: string,
+  factory: ActivationFactory,
+  batches: number,
+): Promise<Measurement> {
   const warmup = Math.max(2, Math.round(batches / 10));
-  const model = lenet5(exactActivation(settings.activation));
-  const optimizer =
-    settings.optimizer === 'adam' ? tf.train.adam(1e-3) : tf.train.sgd(0.05);
+  const model = lenet5(factory, { seed: 1 });
+  model.compile({
+    optimizer: tf.train.adam(1e-3),
+    loss: 'categoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
 
   // Random images and labels, made before any timing.
   const images: tf.Tensor4D[] = [];
@@ -121,48 +135,63 @@ async function measure(settings: Settings): Promise<Measurement> {
     labels.push(tf.oneHot(classes, 10) as tf.Tensor2D);
     classes.dispose();
   }
-  const step = (i: number): tf.Scalar =>
-    optimizer.minimize(
-      () =>
-        tf.losses.softmaxCrossEntropy(
-          labels[i % POOL],
-          model.apply(images[i % POOL]) as tf.Tensor,
-        ),
-      true,
-    ) as tf.Scalar;
+  const step = async (i: number): Promise<number> =>
+    ((await model.trainOnBatch(images[i % POOL], labels[i % POOL])) as number[])[0];
 
   // Warm-up, then one profiled step for the peak tensor memory.
-  for (let i = 0; i < warmup; i++) {
-    step(i).dispose();
-  }
-  const profile = await tf.profile(() => step(0).dispose());
+  for (let i = 0; i < warmup; i++) await step(i);
+  const profile = await tf.profile(async () => {
+    await step(0);
+  });
 
-  // The timed batches; the loss is read once, after the clock stops.
-  let loss = step(0);
+  // The timed batches.
+  let loss = 0;
   const cpu = process.cpuUsage();
   const start = performance.now();
-  for (let i = 1; i <= batches; i++) {
-    loss.dispose();
-    loss = step(i);
-  }
+  for (let i = 1; i <= batches; i++) loss = await step(i);
   const seconds = (performance.now() - start) / 1000;
   const used = process.cpuUsage(cpu);
-  const cpuSeconds = (used.user + used.system) / 1e6;
-  const lossValue = (await loss.data())[0];
+  tf.dispose([...images, ...labels]);
+  model.dispose();
+  return {
+    layer,
+    imagesPerSecond: (batches * BATCH) / seconds,
+    imagesPerCpuSecond: (batches * BATCH) / ((used.user + used.system) / 1e6),
+    peakTensorMiB: profile.peakBytes / 2 ** 20,
+    loss,
+  };
+}
+
+/** Measures both networks on one backend (in a child process). */
+async function measure(settings: Settings): Promise<BackendMeasurement> {
+  const only = settings.only as BackendRequest;
+  const { name, notes } = await selectBackend(only);
+  const batches = only === 'cpu' ? settings.cpuBatches : settings.batches;
+  const [fn, rangeL, rangeR, intBits, fracBits, inputBits] = CIRCUITS[settings.fn];
+  const spec = parseSpec({
+    fn,
+    rangeL,
+    rangeR,
+    intBits,
+    fracBits,
+    inputBits,
+    rounding: 'nearest',
+  });
+  const table = buildGoldenTable(spec, await resolveFunction(fn));
+  const runs = [
+    await measureLayer(`exact ${fn}`, await exactFactory(table), batches),
+    await measureLayer(table.name, quantisedFactory(table), batches),
+  ];
   return {
     backend: name,
     notes,
-    batches,
-    imagesPerSecond: (batches * BATCH) / seconds,
-    imagesPerCpuSecond: (batches * BATCH) / cpuSeconds,
+    runs,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
-    peakTensorMiB: profile.peakBytes / 2 ** 20,
-    loss: lossValue,
   };
 }
 
 /** Runs one backend in a child process; returns its result or its error. */
-function runChild(backend: BackendRequest, argv: string[]): Measurement | string {
+function runChild(backend: BackendRequest, argv: string[]): BackendMeasurement | string {
   const script = fileURLToPath(import.meta.url);
   const child = spawnSync(
     process.execPath,
@@ -171,7 +200,7 @@ function runChild(backend: BackendRequest, argv: string[]): Measurement | string
   );
   const lines = child.stdout.trim().split('\n');
   try {
-    return JSON.parse(lines[lines.length - 1]) as Measurement | string;
+    return JSON.parse(lines[lines.length - 1]) as BackendMeasurement | string;
   } catch {
     return `exited with ${child.status}: ${child.stderr.trim().split('\n')[0]}`;
   }
@@ -199,26 +228,29 @@ async function main(): Promise<void> {
   // The header says what ran and how busy the machine was.
   const load = os.loadavg()[0].toFixed(2);
   console.log(
-    `LeNet-5 training, batch ${BATCH}, ${settings.activation}, ` +
-      `${settings.optimizer}; ${settings.batches} timed batches ` +
-      `(cpu: ${settings.cpuBatches}) after a warm-up; ` +
-      `${os.cpus().length} CPUs, load average ${load}`,
+    `LeNet-5 training, batch ${BATCH}, Adam, trainOnBatch as in af's flow; ` +
+      `${settings.batches} timed batches (cpu: ${settings.cpuBatches}) after a ` +
+      `warm-up; ${os.cpus().length} CPUs, load average ${load}`,
   );
-  console.log('backend     images/s  images/CPU-s  peak RSS MiB  peak tensors MiB  loss');
+  console.log(
+    'backend     activation     images/s  images/CPU-s  peak tensors MiB  loss',
+  );
   for (const backend of settings.backends) {
     const result = runChild(backend, argv);
     if (typeof result === 'string') {
       console.log(`${backend.padEnd(10)}  ${result}`);
       continue;
     }
-    console.log(
-      `${result.backend.padEnd(10)}` +
-        `${cell(result.imagesPerSecond, 10)}` +
-        `${cell(result.imagesPerCpuSecond, 14)}` +
-        `${cell(result.peakRssMiB, 14, 1)}` +
-        `${cell(result.peakTensorMiB, 18, 1)}` +
-        `  ${result.loss.toFixed(3)}`,
-    );
+    for (const run of result.runs) {
+      console.log(
+        `${result.backend.padEnd(12)}${run.layer.padEnd(13)}` +
+          `${cell(run.imagesPerSecond, 10)}` +
+          `${cell(run.imagesPerCpuSecond, 14)}` +
+          `${cell(run.peakTensorMiB, 18, 1)}` +
+          `  ${run.loss.toFixed(3)}`,
+      );
+    }
+    console.log(`            peak RSS ${result.peakRssMiB.toFixed(1)} MiB`);
     for (const note of result.notes) {
       console.log(`            ${note}`);
     }

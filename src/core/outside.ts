@@ -90,48 +90,64 @@ export function lookUpOf(table: GoldenTable): LookUp {
 /**
  * The input code of x on a grid, clamped to it: the largest code whose
  * grid point is at or below x, 0 below the range and the last code above
- * it. NaN stays NaN.
+ * it. NaN stays NaN. `scale` is `grid.length / (rang_r - rang_l)`.
  */
-export function codeOnGrid(
-  rangeL: number,
-  rangeR: number,
-  grid: ArrayLike<number>,
-  x: number,
-): number {
-  const n = grid.length;
+function gridCode(grid: Float64Array, rangeL: number, scale: number, x: number): number {
+  const last = grid.length - 1;
 
   // The formula is within a code or so of the answer; the grid decides.
-  let k = Math.floor(((x - rangeL) / (rangeR - rangeL)) * n);
+  let k = Math.floor((x - rangeL) * scale);
   if (k < 0) k = 0;
-  else if (k > n - 1) k = n - 1;
-  while (k + 1 < n && x >= grid[k + 1]) k++;
+  else if (k > last) k = last;
+  while (k < last && x >= grid[k + 1]) k++;
   while (k > 0 && x < grid[k]) k--;
   return k;
 }
 
-/** The input code of x in a golden table (see {@link codeOnGrid}). */
+/** The input code of x in a golden table (see {@link LookUp}'s rule). */
 export function inputCode(table: GoldenTable, x: number): number {
-  return codeOnGrid(table.spec.rangeL, table.spec.rangeR, table.x, x);
+  const { rangeL, rangeR } = table.spec;
+  return gridCode(table.x, rangeL, table.x.length / (rangeR - rangeL), x);
 }
 
 /**
- * The value the quantised activation gives for any real x: the table
- * inside the range, the extension rule outside.
+ * The function the quantised activation computes for any real x: the
+ * table inside the range, the extension rule outside. Made once per table
+ * (it is called for every element of a network's tensors).
  */
-export function lookUpValue(t: LookUp, x: number): number {
-  const look = (v: number): number =>
-    t.values[codeOnGrid(t.rangeL, t.rangeR, t.grid, v)] ?? Number.NaN;
+export function compileLookUp(t: LookUp): (x: number) => number {
+  const grid = Float64Array.from(t.grid);
+  const values = Float64Array.from(t.values);
+  const { rangeL } = t;
+  const scale = grid.length / (t.rangeR - t.rangeL);
+  const look = (x: number): number =>
+    x === x ? values[gridCode(grid, rangeL, scale, x)] : Number.NaN;
   const rule = t.extension;
-  if (rule.kind === 'linear' && x >= 0) return rule.slope * x;
-  if (rule.kind === 'mirror') {
-    if (rule.side === 'positive' && x === 0) return rule.zero as number;
-    const far = rule.side === 'negative' ? x < 0 : x > 0;
-    if (far) return rule.symmetry === 'odd' ? -look(-x) : 1 - look(-x);
+  switch (rule.kind) {
+    case 'saturate':
+      return look;
+    case 'linear': {
+      const slope = rule.slope;
+      return (x) => (x >= 0 ? slope * x : look(x));
+    }
+    case 'mirror': {
+      const fold =
+        rule.symmetry === 'odd' ? (x: number) => -look(-x) : (x: number) => 1 - look(-x);
+      if (rule.side === 'negative') return (x) => (x < 0 ? fold(x) : look(x));
+      const zero = rule.zero as number;
+      return (x) => (x > 0 ? fold(x) : x === 0 ? zero : look(x));
+    }
   }
-  return look(x);
 }
 
-/** {@link lookUpValue} for a golden table. */
+const compiled = new WeakMap<GoldenTable, (x: number) => number>();
+
+/** {@link compileLookUp} of a golden table, applied to x. */
 export function extendedValue(table: GoldenTable, x: number): number {
-  return lookUpValue(lookUpOf(table), x);
+  let f = compiled.get(table);
+  if (f === undefined) {
+    f = compileLookUp(lookUpOf(table));
+    compiled.set(table, f);
+  }
+  return f(x);
 }

@@ -4,7 +4,7 @@
  *
  * The quantised layer turns each input into the circuit's input code (the
  * grid point at or below it), takes the golden table's value, and applies
- * the out-of-range rule: all by `lookUpValue` of `core/outside.ts`, the
+ * the out-of-range rule: all by `compileLookUp` of `core/outside.ts`, the
  * same code that defines the rule.
  * Its gradient is a straight-through estimate: the exact function's
  * derivative at x, so retraining reaches every layer's weights.
@@ -21,7 +21,7 @@ import {
   type FunctionName,
 } from '../core/functions.js';
 import type { GoldenTable } from '../core/golden.js';
-import { codeOnGrid, lookUpOf, lookUpValue, type LookUp } from '../core/outside.js';
+import { compileLookUp, lookUpOf, type LookUp } from '../core/outside.js';
 import type { ActivationFactory } from './models.js';
 
 /** Resolution of the table that stands in for a `self_define` function. */
@@ -136,15 +136,40 @@ function mapElements(x: tf.Tensor, f: (v: number) => number): tf.Tensor {
   return tf.tensor(out, x.shape, 'float32');
 }
 
+/** What a layer computes element by element, made once per layer. */
+interface Compiled {
+  value: (x: number) => number;
+  /** For `self_define`: f' at the midpoint of x's code, saturating. */
+  derivative?: (x: number) => number;
+}
+
+/** The element functions of a config. */
+function compile(config: QuantisedConfig): Compiled {
+  return {
+    value: compileLookUp(config),
+    ...(config.derivatives
+      ? {
+          derivative: compileLookUp({
+            ...config,
+            values: config.derivatives,
+            extension: { kind: 'saturate' },
+          }),
+        }
+      : {}),
+  };
+}
+
 /**
  * The straight-through gradient: the exact function's derivative, or for
  * `self_define` the table of f' at each code's midpoint.
  */
-function derivativeOf(config: QuantisedConfig, x: tf.Tensor): tf.Tensor {
+function derivativeOf(
+  config: QuantisedConfig,
+  compiled: Compiled,
+  x: tf.Tensor,
+): tf.Tensor {
   if (config.fn !== 'self_define') return TENSOR_OPS[config.fn].derivative(x);
-  const { rangeL, rangeR, grid } = config;
-  const d = config.derivatives as number[];
-  return mapElements(x, (v) => d[codeOnGrid(rangeL, rangeR, grid, v)] ?? Number.NaN);
+  return mapElements(x, compiled.derivative as (x: number) => number);
 }
 
 /**
@@ -169,6 +194,7 @@ export class QuantisedActivation extends tf.layers.Layer {
   /** Name under which tf.serialization knows the class. */
   static className = 'AfQuantisedActivation';
   private readonly config: QuantisedConfig;
+  private compiled?: Compiled;
 
   constructor(args: QuantisedConfig & { name?: string }) {
     super(args.name !== undefined ? { name: args.name } : {});
@@ -186,12 +212,13 @@ export class QuantisedActivation extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const config = this.config;
+    const compiled = (this.compiled ??= compile(config));
     const op = tf.customGrad((input, save) => {
       const v = input as tf.Tensor;
       (save as tf.GradSaveFunc)([v]);
       return {
-        value: mapElements(v, (e) => lookUpValue(config, e)),
-        gradFunc: (dy, saved) => tf.mul(dy, derivativeOf(config, saved[0])),
+        value: mapElements(v, compiled.value),
+        gradFunc: (dy, saved) => tf.mul(dy, derivativeOf(config, compiled, saved[0])),
       };
     });
     return op(x);
