@@ -11,11 +11,13 @@ import { spawn } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   unlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -563,8 +565,29 @@ describe.concurrent('bad input: one line on stderr, exit 2, no files', () => {
     ],
     ['unknown option', [...TANH, '--bogus'], /--bogus/],
     ['too few positionals', ['tanh', '0', '2', '1', '6'], /i_bits/],
-    ['too many positionals', [...TANH, '5'], /argument/],
+    [
+      'too many positionals',
+      [...TANH, '5'],
+      /^af: expected 6 arguments \(function rang_l rang_r int_bits float_bits i_bits\), got 7: '5' too many$/m,
+    ],
     ['legacy value not a boolean', [...TANH, '-simulate=maybe'], /-simulate.*maybe/],
+    [
+      'legacy value not a boolean, as a separate word',
+      [...TANH, '-simulate', 'maybe'],
+      /^af: -simulate takes True, False, 1, 0, yes or no, not 'maybe'$/m,
+    ],
+    [
+      'a misspelt option',
+      [...TANH, '--simulat'],
+      /^af: unknown option '--simulat' \(did you mean --simulate\?\); af --help lists the options$/m,
+    ],
+    ['an expression over two lines', own('x +\n+'), /'x \+\\n\+'/],
+    [
+      'a network number with no network option',
+      [...TANH, '--epochs', 'abc'],
+      /epochs.*abc/,
+    ],
+    ['network data that is not there', [...TANH, '--cifar-retrain'], /CIFAR-10/],
   ];
   it.for(rows)('%s', async ([, argv, message], { expect }) => {
     const dir = freshDir();
@@ -761,6 +784,27 @@ describe.concurrent('the command line', () => {
       }),
     );
     runs.forEach((run, i) => expect(run.code, `${examples[i]}: ${run.stderr}`).toBe(0));
+  });
+
+  it('names an output folder it cannot write, and leaves nothing behind', async ({
+    expect,
+  }) => {
+    const dir = freshDir();
+    writeFileSync(join(dir, 'plain-file'), 'x');
+    const onFile = await af([...TANH, '--out-dir', 'plain-file'], dir);
+    expect(onFile.code).toBe(2);
+    expect(lines(onFile.stderr)).toEqual([
+      `af: cannot read plain-file/${V}: a part of the path is a file, not a folder (ENOTDIR)`,
+    ]);
+
+    // coe_file is a file: the Verilog, written first, must not stay.
+    mkdirSync(join(dir, 'out'));
+    writeFileSync(join(dir, 'out', 'coe_file'), 'x');
+    const midway = await af([...TANH, '--out-dir', 'out'], dir);
+    expect(midway.code).toBe(2);
+    expect(lines(midway.stderr)).toHaveLength(1);
+    expect(midway.stderr).toMatch(/^af: cannot .*out\/coe_file.*\(ENOTDIR\)$/m);
+    expect(filesUnder(join(dir, 'out'))).toEqual(['coe_file']);
   });
 
   it('prints nothing on stdout with --quiet or -q', async ({ expect }) => {

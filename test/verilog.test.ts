@@ -44,6 +44,19 @@ describe('Icarus Verilog proves every method', () => {
     for (const p of proofs) expect(p.report).toEqual({ checked: n, mismatches: 0 });
   });
 
+  it.each([1, 2, 512])('proves pwl with %i segments (8 input bits)', async (segments) => {
+    const table = await goldenOf('tanh -4 4 1 8 9');
+    const build = buildAll(table, {
+      methods: ['pwl'],
+      verilog: true,
+      memoryFiles: false,
+      pwlSegments: segments,
+      minimise: minimiseWithEspresso,
+    });
+    const proofs = await proveCircuits(build.circuits);
+    expect(proofs.map((p) => p.report)).toEqual([{ checked: 512, mismatches: 0 }]);
+  });
+
   it('proves rom and pwl at 16 input bits', async () => {
     const build = await circuitsOf('sigmoid -8 8 0 12 16');
     const proofs = await proveCircuits(build.circuits);

@@ -21,7 +21,7 @@ module selu_1_6_4_pwl (
   reg signed [9:0] b;
 
   // Segment = the top bits of x; k and b from the coefficient tables.
-  always @* begin
+  always @*
     case (x[3:2])
       2'd0: begin k = 9'sd13; b = -10'sd441; end
       2'd1: begin k = 9'sd35; b = -10'sd427; end
@@ -29,7 +29,6 @@ module selu_1_6_4_pwl (
       2'd3: begin k = 9'sd243; b = -10'sd287; end
       default: begin k = {9{1'bx}}; b = {10{1'bx}}; end
     endcase
-  end
 
   // acc = k*t + b*2^2, exact; then round half up to float_bits and saturate.
   wire signed [13:0] acc = k * $signed({1'b0, x[1:0]}) + (b <<< 2);

@@ -4,14 +4,9 @@
  * temporary names and renamed into place.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, data);
-  await rename(temp, path);
-}
+import { writeArtifacts } from './files.js';
 
 /** Whether `dir` holds a saved model. */
 export async function hasModel(dir: string): Promise<boolean> {
@@ -29,7 +24,6 @@ export async function saveModel(
   dir: string,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  await mkdir(dir, { recursive: true });
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weights = artifacts.weightData;
@@ -39,7 +33,6 @@ export async function saveModel(
           : new Uint8Array(
               Array.isArray(weights) ? await new Blob(weights).arrayBuffer() : weights,
             );
-      await writeAtomic(join(dir, 'weights.bin'), bytes);
       const json = {
         modelTopology: artifacts.modelTopology,
         format: 'layers-model',
@@ -47,7 +40,14 @@ export async function saveModel(
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
         ...extra,
       };
-      await writeAtomic(join(dir, 'model.json'), JSON.stringify(json));
+      await writeArtifacts(
+        dir,
+        [
+          { path: 'weights.bin', data: Buffer.from(bytes) },
+          { path: 'model.json', data: JSON.stringify(json) },
+        ],
+        { force: true },
+      );
       return {
         modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' },
       };

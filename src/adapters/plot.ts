@@ -35,6 +35,12 @@ export async function renderPlot(plot: PlotSpec): Promise<Buffer> {
     width: 960,
     height: 600,
     backgroundColour: 'white',
+    // One named font (Debian's fonts-dejavu-core, which the set-up script
+    // installs), not Chart.js's Helvetica-first list: whatever else a
+    // machine has installed, the same plot gives the same bytes.
+    chartCallback: (chart) => {
+      chart.defaults.font.family = 'DejaVu Sans';
+    },
   });
   const config: ChartConfiguration<'line', { x: number; y: number }[]> = {
     type: 'line',

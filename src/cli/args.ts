@@ -268,7 +268,6 @@ function parseNetwork(
   }
   if (o.cifarRetrain) retrain.push('cifar10');
   if (o.imgnetRetrain) retrain.push('imagenet');
-  if (!o.testOnDatasets && retrain.length === 0) return undefined;
   const tested = o.testOnDatasets ? datasets : [];
   const all = [...tested, ...retrain.filter((d) => !tested.includes(d))];
 
@@ -286,7 +285,7 @@ function parseNetwork(
     o[key] !== undefined
       ? { [key]: wholeNumber(option, o[key] as string, min, max) }
       : {};
-  return {
+  const options = {
     datasets: all,
     retrain,
     ...(o.dataDir !== undefined ? { dataDir: o.dataDir as string } : {}),
@@ -301,6 +300,53 @@ function parseNetwork(
     width,
     outDir: o.outDir as string,
   };
+
+  // Checked even when no network runs, so that a bad value never passes.
+  return all.length > 0 ? options : undefined;
+}
+
+/** The six positionals, for messages. */
+const POSITIONALS = 'function rang_l rang_r int_bits float_bits i_bits';
+
+/**
+ * One line for a commander error: what was wrong and what is allowed.
+ * `words` are the positionals given; `followers` the words that followed
+ * an original-spelling flag, which are taken for its value when they are
+ * one positional too many (`-simulate maybe`).
+ */
+function usageError(
+  err: CommanderError,
+  words: readonly string[],
+  followers: ReadonlyMap<string, string>,
+): UsageError {
+  const message = err.message.replace(/^error: /, '');
+  if (err.code === 'commander.excessArguments') {
+    const extra = words.slice(6);
+    for (const [flag, word] of followers) {
+      if (extra.includes(word)) {
+        return new UsageError(
+          `${flag} takes True, False, 1, 0, yes or no, not '${word}'`,
+        );
+      }
+    }
+    return new UsageError(
+      `expected 6 arguments (${POSITIONALS}), got ${words.length}: ` +
+        `${extra.map((w) => `'${w}'`).join(', ')} too many`,
+    );
+  }
+  if (err.code === 'commander.missingArgument') {
+    return new UsageError(
+      `${message.replace(/\.$/, '')}; usage: af ${POSITIONALS} [options]`,
+    );
+  }
+  if (err.code === 'commander.unknownOption') {
+    const [first, hint] = message.split('\n');
+    const guess = hint?.match(/\(Did you mean (.*)\?\)/)?.[1];
+    return new UsageError(
+      `${first}${guess ? ` (did you mean ${guess}?)` : ''}; af --help lists the options`,
+    );
+  }
+  return new UsageError(message.split('\n').join('; '));
 }
 
 /**
@@ -310,7 +356,7 @@ function parseNetwork(
  * @throws UsageError for anything wrong, with one line saying what.
  */
 export function parseArgs(argv: readonly string[]): Invocation {
-  const { argv: modern, notes } = translateLegacy(argv);
+  const { argv: modern, notes, followers } = translateLegacy(argv);
   const cmd = program();
   if (modern.includes('-h') || modern.includes('--help')) {
     return { kind: 'text', text: `${cmd.helpInformation()}${EXAMPLES}\n` };
@@ -318,11 +364,13 @@ export function parseArgs(argv: readonly string[]): Invocation {
   if (modern.includes('-V') || modern.includes('--version')) {
     return { kind: 'text', text: `${VERSION}\n` };
   }
+  const separated = separatePositionals(modern);
   try {
-    cmd.parse(separatePositionals(modern), { from: 'user' });
+    cmd.parse(separated, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
-      throw new UsageError(err.message.replace(/^error: /, ''));
+      const words = separated.slice(separated.indexOf('--') + 1);
+      throw usageError(err, words, followers);
     }
     throw err;
   }

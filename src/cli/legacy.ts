@@ -31,6 +31,12 @@ function parseBoolean(word: string): boolean | undefined {
 export interface Translated {
   readonly argv: string[];
   readonly notes: string[];
+  /**
+   * For each bare flag (no `=value`) the word after it, when that word is
+   * not an option: the command line reads it as the flag's value if it
+   * turns out to be one positional too many.
+   */
+  readonly followers: Map<string, string>;
 }
 
 /**
@@ -43,6 +49,7 @@ export interface Translated {
 export function translateLegacy(argv: readonly string[]): Translated {
   const out: string[] = [];
   const notes: string[] = [];
+  const followers = new Map<string, string>();
   for (let a = 0; a < argv.length; a++) {
     const token = argv[a];
     if (token === '--') {
@@ -72,11 +79,13 @@ export function translateLegacy(argv: readonly string[]): Translated {
       value = parseBoolean(argv[++a])!;
     } else {
       value = true;
+      const next = argv[a + 1];
+      if (next !== undefined && !/^-[A-Za-z]/.test(next)) followers.set(token, next);
     }
 
     const modern = `--${value ? '' : 'no-'}${LEGACY_BOOLEANS[key]}`;
     out.push(modern);
     notes.push(`'${token}' is the original main.py spelling; use ${modern}`);
   }
-  return { argv: out, notes };
+  return { argv: out, notes, followers };
 }

@@ -7,6 +7,9 @@ import type { Verbosity } from './args.js';
 
 const fmt = (v: number): string => (v === 0 ? '0' : v.toPrecision(4));
 
+/** `1 segment`, `4 segments`. */
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** The stdout text for a finished run. */
 export function reportText(
   report: GenerateReport,
@@ -29,9 +32,9 @@ export function reportText(
     const proof = proofs.find((p) => p.moduleName === c.moduleName);
     const detail =
       c.method === 'sop' && build.cover
-        ? `, ${build.cover.terms.length} product terms`
+        ? `, ${count(build.cover.terms.length, 'product term')}`
         : c.method === 'pwl'
-          ? `, ${2 ** build.pwl.segBits} segments`
+          ? `, ${count(2 ** build.pwl.segBits, 'segment')}`
           : '';
     out.push(
       `  ${c.method.padEnd(4)} verilog_file/${c.moduleName}.v  proven on ` +
@@ -40,21 +43,7 @@ export function reportText(
   }
 
   // Errors against the exact function.
-  if (options.simulate) {
-    out.push(
-      '',
-      '  method  exact  max abs     mean abs    rms         max ulps',
-      ...build.errors.map((e) => {
-        const f = e.figures;
-        return (
-          `  ${e.method.padEnd(6)}  ${(e.exact ? 'yes' : 'no').padEnd(5)}  ` +
-          `${fmt(f.maxAbs).padEnd(10)}  ${fmt(f.meanAbs).padEnd(10)}  ` +
-          `${fmt(f.rms).padEnd(10)}  ${fmt(f.maxUlps)}`
-        );
-      }),
-      '  (sop and rom equal the golden table; pwl is its own bit-exact datapath)',
-    );
-  }
+  if (options.simulate) out.push('', ...errorTable(report));
 
   // Files.
   const all = [...written.written, ...written.unchanged];
@@ -76,6 +65,27 @@ export function reportText(
     out.push(...pngs.map((p) => `  ${p}`));
   }
   return out.join('\n') + '\n';
+}
+
+/** Every method's error against the exact function, emitted or not. */
+function errorTable({ build }: GenerateReport): string[] {
+  const emitted = new Set(build.circuits.map((c) => c.method));
+  const others = build.errors.map((e) => e.method).filter((m) => !emitted.has(m));
+  return [
+    '  method  exact  max abs     mean abs    rms         max ulps',
+    ...build.errors.map((e) => {
+      const f = e.figures;
+      return (
+        `  ${e.method.padEnd(6)}  ${(e.exact ? 'yes' : 'no').padEnd(5)}  ` +
+        `${fmt(f.maxAbs).padEnd(10)}  ${fmt(f.meanAbs).padEnd(10)}  ` +
+        `${fmt(f.rms).padEnd(10)}  ${fmt(f.maxUlps)}`
+      );
+    }),
+    '  (sop and rom equal the golden table; pwl is its own bit-exact datapath)',
+    ...(others.length > 0 && emitted.size > 0
+      ? [`  (${others.join(' and ')}: figures of the model only; no circuit emitted)`]
+      : []),
+  ];
 }
 
 function ms(seconds: number): string {

@@ -125,11 +125,14 @@ function steps(
   return { x, y: [...y, y[y.length - 1]] };
 }
 
-function describe(table: GoldenTable): string {
+/** The parameters a plot shows, for its PNG text chunk. */
+function describe(table: GoldenTable, extra = ''): string {
   const s = table.spec;
+  const fn = s.expr === undefined ? s.fn : `${s.fn} (${s.expr})`;
   return (
-    `${table.name}: ${s.fn} on [${s.rangeL}, ${s.rangeR}), ${2 ** s.inputBits} codes, ` +
-    `output ${describeFormat(table.format)} (${width(table.format)} bits), rounding ${s.rounding}`
+    `${table.name}: ${fn} on [${s.rangeL}, ${s.rangeR}), ${2 ** s.inputBits} codes, ` +
+    `output ${describeFormat(table.format)} (${width(table.format)} bits), ` +
+    `rounding ${s.rounding}${extra}`
   );
 }
 
@@ -144,7 +147,7 @@ async function simulationPlot(build: Build): Promise<Buffer> {
     xLabel: 'x',
     yLabel: 'y',
     rightLabel: 'error (output ulps)',
-    description: describe(table),
+    description: describe(table, `, pwl ${2 ** pwl.segBits} segments`),
     series: [
       { label: `exact ${table.fn.formula}`, ...exactCurve(table), colour: '#222222' },
       {

@@ -74,15 +74,21 @@ function functionKey(table: GoldenTable): string {
   return `self_define_${hashOf(expr ?? '').slice(0, 8)}`;
 }
 
-/** Run the flow on every data set asked for; returns the new rows. */
-export async function runNetworks(
-  table: GoldenTable,
+/** The data sets and backend of a network run, found before any work. */
+export interface PreparedNetworks {
+  readonly data: ReadonlyMap<DatasetName, Dataset>;
+  readonly backend: string;
+}
+
+/**
+ * Find every data set and start the backend, so that missing data stops
+ * the run before anything is written.
+ */
+export async function prepareNetworks(
   options: NetworkOptions,
-): Promise<ResultRow[]> {
-  // Find every data set first, so a missing one stops the run at once.
+): Promise<PreparedNetworks> {
   const data = new Map<DatasetName, Dataset>();
   for (const name of options.datasets) data.set(name, await load(name, options));
-
   let backend: Awaited<ReturnType<typeof selectBackend>>;
   try {
     backend = await selectBackend(options.backend);
@@ -92,10 +98,18 @@ export async function runNetworks(
   }
   options.onNote?.(`TensorFlow.js backend: ${backend.name}`);
   for (const n of backend.notes) options.onDetail?.(n);
+  return { data, backend: backend.name };
+}
 
+/** Run the flow on every prepared data set; returns the new rows. */
+export async function runNetworks(
+  table: GoldenTable,
+  prepared: PreparedNetworks,
+  options: NetworkOptions,
+): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];
-  for (const [name, dataset] of data) {
-    rows.push(await runOne(table, name, dataset, backend.name, options));
+  for (const [name, dataset] of prepared.data) {
+    rows.push(await runOne(table, name, dataset, prepared.backend, options));
   }
   await appendResults(options.outDir, rows);
   return rows;

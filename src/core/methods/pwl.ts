@@ -17,6 +17,7 @@
  * The model below is that datapath, bit for bit; the Verilog is checked
  * against it for every input code.
  */
+import { caseLines } from './case.js';
 import { moduleOpening } from '../header.js';
 import { UsageError } from '../errors.js';
 import { codeRange, codeToReal, roundTo, toBits, toHex, width } from '../format.js';
@@ -184,37 +185,27 @@ export function pwlVerilog(
   // saturation bounds, with a bit to spare.
   const AW = Math.max(KW + T + 1, BW + T, w + T + 2) + 2;
   const SH = T + 2;
-  const lines: string[] = [
-    ...moduleOpening(table, moduleName, pwlHeader(model)),
-    '',
-    `  reg signed [${KW - 1}:0] k;`,
-    `  reg signed [${BW - 1}:0] b;`,
-  ];
+  const lines: string[] = [...moduleOpening(table, moduleName, pwlHeader(model))];
 
   // Coefficient tables, indexed by the segment (the top s bits).
   if (s === 0) {
     lines.push(
-      '  always @* begin',
-      `    k = ${signedLiteral(model.k[0], KW)};`,
-      `    b = ${signedLiteral(model.b[0], BW)};`,
-      '  end',
+      '',
+      `  wire signed [${KW - 1}:0] k = ${signedLiteral(model.k[0], KW)};`,
+      `  wire signed [${BW - 1}:0] b = ${signedLiteral(model.b[0], BW)};`,
     );
   } else {
+    const arm = (seg: number) =>
+      `begin k = ${signedLiteral(model.k[seg], KW)}; ` +
+      `b = ${signedLiteral(model.b[seg], BW)}; end`;
     lines.push(
       '',
+      `  reg signed [${KW - 1}:0] k;`,
+      `  reg signed [${BW - 1}:0] b;`,
+      '',
       '  // Segment = the top bits of x; k and b from the coefficient tables.',
-    );
-    lines.push('  always @* begin', `    case (x[${i - 1}:${T}])`);
-    for (let seg = 0; seg < model.k.length; seg++) {
-      lines.push(
-        `      ${s}'d${seg}: begin k = ${signedLiteral(model.k[seg], KW)}; ` +
-          `b = ${signedLiteral(model.b[seg], BW)}; end`,
-      );
-    }
-    lines.push(
-      `      default: begin k = {${KW}{1'bx}}; b = {${BW}{1'bx}}; end`,
-      '    endcase',
-      '  end',
+      '  always @*',
+      ...caseLines(i - 1, T, arm, `begin k = {${KW}{1'bx}}; b = {${BW}{1'bx}}; end`),
     );
   }
 
