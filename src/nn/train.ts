@@ -27,34 +27,48 @@ export interface EpochRecord {
 export interface TrainOptions {
   readonly epochs: number;
   readonly batchSize: number;
+  /** Adam's rate in the first epoch (see {@link train}). */
   readonly learningRate: number;
   readonly seed: number;
+  /** Random image shifts of up to this many pixels (see `BatchOptions`). */
+  readonly shift?: number;
   readonly phase: string;
   readonly onProgress?: (p: Progress) => void;
 }
 
+/** Adam's rate in epoch `epoch` of `epochs`: cosine decay from `start`. */
+export function cosineRate(start: number, epoch: number, epochs: number): number {
+  return start * 0.5 * (1 + Math.cos((Math.PI * (epoch - 1)) / epochs));
+}
+
 /**
  * Train `model` with Adam and cross-entropy for whole epochs; each epoch
- * visits the split in a fresh seeded order.
+ * visits the split in a fresh seeded order, with its images shifted at
+ * random when asked, and a learning rate that decays along a half cosine
+ * (Loshchilov and Hutter 2017, without restarts) from `learningRate`.
  */
 export async function train(
   model: tf.LayersModel,
   split: Split,
   options: TrainOptions,
 ): Promise<EpochRecord[]> {
-  model.compile({
-    optimizer: tf.train.adam(options.learningRate),
-    loss: 'categoricalCrossentropy',
-    metrics: ['accuracy'],
-  });
+  const optimizer = tf.train.adam(options.learningRate);
+  model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const history: EpochRecord[] = [];
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    // The rate is a plain field that every step reads.
+    (optimizer as unknown as { learningRate: number }).learningRate = cosineRate(
+      options.learningRate,
+      epoch,
+      options.epochs,
+    );
     let done = 0;
     let lossSum = 0;
     let accSum = 0;
     const batches = split.batches(options.batchSize, {
       shuffle: true,
       seed: (options.seed * 1000 + epoch) >>> 0,
+      shift: options.shift ?? 0,
     });
     for await (const batch of batches) {
       const n = batch.labels.length;

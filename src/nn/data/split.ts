@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { DataError, checkInteger } from './errors.js';
-import { MAX_SEED, permutation } from './random.js';
+import { MAX_SEED, permutation, seededRandom } from './random.js';
 import { prefetched } from './stream.js';
 import type { Batch, BatchOptions, Normalisation, Split } from './types.js';
 
@@ -137,11 +137,18 @@ export class ExampleSplit implements Split {
       : Math.ceil(this.size / batchSize);
     const [h, w, c] = this.spec.imageShape;
     const exampleBytes = h * w * c;
+    const shift = checkInteger('shift', options.shift ?? 0, 0, Math.min(h, w) - 1);
 
     const load = async (b: number) => {
       const indices = order.subarray(b * batchSize, (b + 1) * batchSize);
       const bytes = new Uint8Array(indices.length * exampleBytes);
       await this.source.read(indices, bytes);
+      if (shift > 0) {
+        // A generator per batch, so the shifts do not depend on the order
+        // in which prefetching reads batches.
+        const random = seededRandom((Math.imul(seed, 0x9e3779b1) + b + 1) >>> 0);
+        shiftImages(bytes, this.spec.imageShape, shift, random);
+      }
       return { indices, bytes };
     };
 
@@ -177,6 +184,31 @@ export class ExampleSplit implements Split {
       ys: tf.tensor2d(oneHot, [n, classes], 'float32'),
       labels,
     };
+  }
+}
+
+/**
+ * Moves each HWC image in `bytes` by whole pixels, each way up to `max`,
+ * drawn from `random`, filling what comes in with 0.
+ */
+function shiftImages(
+  bytes: Uint8Array,
+  [h, w, c]: [number, number, number],
+  max: number,
+  random: () => number,
+): void {
+  const size = h * w * c;
+  const copy = new Uint8Array(size);
+  for (let start = 0; start < bytes.length; start += size) {
+    const dy = Math.floor(random() * (2 * max + 1)) - max;
+    const dx = Math.floor(random() * (2 * max + 1)) - max;
+    copy.set(bytes.subarray(start, start + size));
+    bytes.fill(0, start, start + size);
+    for (let y = Math.max(0, dy); y < Math.min(h, h + dy); y++) {
+      const from = ((y - dy) * w + Math.max(0, -dx)) * c;
+      const to = start + (y * w + Math.max(0, dx)) * c;
+      bytes.set(copy.subarray(from, from + (w - Math.abs(dx)) * c), to);
+    }
   }
 }
 

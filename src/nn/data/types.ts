@@ -33,6 +33,12 @@ export interface BatchOptions {
   seed?: number;
   /** Leave out a last batch smaller than `batchSize`; default false. */
   dropRemainder?: boolean;
+  /**
+   * Move each image by a random whole number of pixels, up to this many
+   * each way in each direction, filling with the background byte 0 (a
+   * standard augmentation for digits); drawn from `seed`. Default 0.
+   */
+  shift?: number;
 }
 
 /** The training or the test part of a data set. */
