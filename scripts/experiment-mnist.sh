@@ -42,7 +42,7 @@ seconds=$(( $(date +%s) - start ))
   echo "weights initialised from seed 0); every command then tests it with the"
   echo "circuit's function swapped in and retrains with it ($RETRAIN_EPOCHS epochs, Adam from"
   echo "3e-4 with cosine decay), beside a control: the exact network fine-tuned with"
-  echo "the same schedule. Backend: $(node -e 'console.log(process.argv[1])' "${BACKEND:-wasm (auto)}"). The commands:"
+  echo "the same schedule. The commands:"
   echo
   echo '```sh'
   printf '%s\n' "${commands[@]}"

@@ -55,22 +55,15 @@ describe("the README's example outputs", () => {
     expect(made).toContain('coe_file/selu_1_6_4/k.coe');
   });
 
-  it.each(made.filter((p) => !p.endsWith('.png')))(
-    'regenerates %s byte for byte',
-    (p) => {
-      expect(readFileSync(join(out, p)).equals(readFileSync(join(root, p)))).toBe(true);
-    },
-  );
+  it.each(made)('regenerates %s byte for byte', (p) => {
+    expect(readFileSync(join(out, p)).equals(readFileSync(join(root, p)))).toBe(true);
+  });
 
-  // Rendered text depends on the installed fonts, so a plot is compared by
-  // its size and its parameters, not its pixels.
-  it.each(made.filter((p) => p.endsWith('.png')))('regenerates plot %s', (p) => {
-    const fresh = readFileSync(join(out, p));
-    const kept = readFileSync(join(root, p));
-    const ihdr = (b: Buffer) => [b.readUInt32BE(16), b.readUInt32BE(20)];
-    expect(ihdr(fresh)).toEqual([960, 600]);
-    expect(ihdr(kept)).toEqual([960, 600]);
-    expect(pngText(fresh)).toEqual(pngText(kept));
-    expect(pngText(fresh).Description).toMatch(/^(tanh|selu)_1_6_4: /);
+  // Plots name their font (DejaVu Sans, from fonts-dejavu-core), so they
+  // too are the same bytes; their text chunks say what they show.
+  it.each(made.filter((p) => p.endsWith('.png')))('labels plot %s', (p) => {
+    const png = readFileSync(join(out, p));
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([960, 600]);
+    expect(pngText(png).Description).toMatch(/^(tanh|selu)_1_6_4: /);
   });
 });
