@@ -32,6 +32,9 @@ export type Invocation =
 /** How much the command line prints. */
 export type Verbosity = 'quiet' | 'normal' | 'verbose';
 
+/** `min to max` of a limit, for the help text. */
+const span = ({ min, max }: { min: number; max: number }): string => `${min} to ${max}`;
+
 const EXAMPLES = `
 Examples:
   af tanh 0 2 1 6 4                 tanh on [0, 2), 4 input bits, output 1.6:
@@ -47,14 +50,15 @@ Examples:
                                     results in NN_models/results.md and results.json
 
 Limits:
-  i_bits ${LIMITS.inputBits.min} to ${LIMITS.inputBits.max} (the sop method: up to ${SOP_MAX_INPUT_BITS})
-  int_bits ${LIMITS.intBits.min} to ${LIMITS.intBits.max}, float_bits ${LIMITS.fracBits.min} to ${LIMITS.fracBits.max}, \
-int_bits + float_bits ${LIMITS.magnitudeBits.min} to ${LIMITS.magnitudeBits.max}
+  i_bits ${span(LIMITS.inputBits)} (the sop method: up to ${SOP_MAX_INPUT_BITS})
+  int_bits ${span(LIMITS.intBits)}, float_bits ${span(LIMITS.fracBits)}, \
+int_bits + float_bits ${span(LIMITS.magnitudeBits)}
   |rang_l|, |rang_r| <= ${LIMITS.rangeMagnitude}
   On [rang_l, rang_r), input code k stands for x = rang_l + k*(rang_r - rang_l)/2^i_bits.
   A sign bit is added when the function is negative on the range;
   overflow saturates with a warning.
-Exit codes: 0 done, 1 a circuit failed its proof, 2 bad input, 3 a tool is missing.`;
+Exit codes: 0 done, 1 a circuit failed its proof, 2 bad input or an unwritable output,
+3 a tool is missing, 70 an internal error (a bug).`;
 
 /** Options that take a value, so the word after them is not positional. */
 const VALUE_OPTIONS = new Set([
