@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { resolveFunction } from '../core/functions.js';
 import { buildGoldenTable } from '../core/golden.js';
-import { parseSpec } from '../core/spec.js';
+import { parseSpecWords } from '../core/spec.js';
 import { exactFactory, quantisedFactory } from '../nn/activation.js';
 import { BackendError, selectBackend } from '../nn/backend.js';
 import type { BackendRequest } from '../nn/backend.js';
@@ -167,19 +167,10 @@ async function measure(settings: Settings): Promise<BackendMeasurement> {
   const only = settings.only as BackendRequest;
   const { name, notes } = await selectBackend(only);
   const batches = only === 'cpu' ? settings.cpuBatches : settings.batches;
-  const [fn, rangeL, rangeR, intBits, fracBits, inputBits] = CIRCUITS[settings.fn];
-  const spec = parseSpec({
-    fn,
-    rangeL,
-    rangeR,
-    intBits,
-    fracBits,
-    inputBits,
-    rounding: 'nearest',
-  });
-  const table = buildGoldenTable(spec, await resolveFunction(fn));
+  const spec = parseSpecWords(CIRCUITS[settings.fn]);
+  const table = buildGoldenTable(spec, await resolveFunction(spec.fn));
   const runs = [
-    await measureLayer(`exact ${fn}`, await exactFactory(table), batches),
+    await measureLayer(`exact ${spec.fn}`, await exactFactory(table), batches),
     await measureLayer(table.name, quantisedFactory(table), batches),
   ];
   return {

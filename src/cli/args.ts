@@ -8,7 +8,7 @@ import { UsageError } from '../core/errors.js';
 import { METHODS, type Method } from '../core/build.js';
 import { FUNCTION_NAMES } from '../core/functions.js';
 import { ROUNDINGS } from '../core/format.js';
-import { LIMITS, parseSpec } from '../core/spec.js';
+import { LIMITS, parseSpecWords } from '../core/spec.js';
 import { SOP_MAX_INPUT_BITS } from '../core/methods/sop.js';
 import type { GenerateOptions } from '../commands/generate.js';
 import type { NetworkOptions } from '../commands/network.js';
@@ -386,18 +386,12 @@ export function parseArgs(argv: readonly string[]): Invocation {
     throw err;
   }
 
-  const [fn, rangeL, rangeR, intBits, fracBits, inputBits] = cmd.args;
   const o = cmd.opts<Record<string, string | boolean | undefined>>();
-  const spec = parseSpec({
-    fn,
-    rangeL,
-    rangeR,
-    intBits,
-    fracBits,
-    inputBits,
-    rounding: o.rounding as string,
-    ...(o.expr !== undefined ? { expr: o.expr as string } : {}),
-  });
+  const spec = parseSpecWords(
+    cmd.args,
+    o.rounding as string,
+    o.expr as string | undefined,
+  );
 
   const methods = parseMethods(o.method as string);
   let pwlSegments: number | undefined;

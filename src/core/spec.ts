@@ -163,6 +163,30 @@ export function inputX(spec: ActivationSpec, k: number): number {
   return spec.rangeL + (k * (spec.rangeR - spec.rangeL)) / 2 ** spec.inputBits;
 }
 
+/**
+ * {@link parseSpec} of the six positional words of the command line,
+ * `function rang_l rang_r int_bits float_bits i_bits`, in that order.
+ *
+ * @example parseSpecWords(['tanh', '0', '2', '1', '6', '4'], 'trunc')
+ */
+export function parseSpecWords(
+  words: readonly string[],
+  rounding = 'nearest',
+  expr?: string,
+): ActivationSpec {
+  const [fn, rangeL, rangeR, intBits, fracBits, inputBits] = words;
+  return parseSpec({
+    fn,
+    rangeL,
+    rangeR,
+    intBits,
+    fracBits,
+    inputBits,
+    rounding,
+    ...(expr !== undefined ? { expr } : {}),
+  });
+}
+
 /** The module and file name, `<function>_<int_bits>_<float_bits>_<i>`. */
 export function specName(spec: ActivationSpec): string {
   return `${spec.fn}_${spec.intBits}_${spec.fracBits}_${spec.inputBits}`;
