@@ -114,6 +114,33 @@ describe('lenet5', () => {
   });
 });
 
+describe('the first convolution', () => {
+  it.each([
+    ['lenet5', {}, [2, 28, 28, 1]],
+    ['alexnet', { width: 0.0625, inputShape: [67, 67, 3], classes: 10 }, [2, 71, 71, 3]],
+  ] as const)(
+    'of %s trains with the gradients of its fused path',
+    (name, options, shape) => {
+      const model = buildModel(name, undefined, { ...options, seed: 3 } as BuildOptions);
+      const conv1 = model.layers.find((l) => l.name === 'conv1')!;
+      const x = tf.randomNormal([...shape], 0, 1, 'float32', 5);
+      const r = tf.randomNormal(conv1.apply(x).shape as number[], 0, 1, 'float32', 6);
+      const loss = (training: boolean) => () =>
+        tf.sum(tf.mul(conv1.apply(x, { training }) as tf.Tensor, r)) as tf.Scalar;
+      const weights = conv1.trainableWeights.map((w) => w.read() as tf.Variable);
+      const split = tf.variableGrads(loss(true), weights).grads;
+      const fused = tf.variableGrads(loss(false), weights).grads;
+      for (const w of weights) {
+        const a = split[w.name].dataSync();
+        const b = fused[w.name].dataSync();
+        const scale = Math.max(...Array.from(b, Math.abs));
+        expect(scale).toBeGreaterThan(0);
+        a.forEach((v, k) => expect(Math.abs(v - b[k]) / scale).toBeLessThan(1e-5));
+      }
+    },
+  );
+});
+
 describe('vgg16bn', () => {
   it('has 13 convolutions with batch norm, 5 pools, 3 dense layers', () => {
     const { act, made } = recording();

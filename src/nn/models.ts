@@ -152,6 +152,44 @@ function checkSize(model: ModelName, shape: ImageShape, min: number): void {
   }
 }
 
+/**
+ * A network's first convolution, made to skip the gradient with respect to
+ * its input while training: tf.layers convolves through fused conv2d,
+ * whose gradient computes the input gradient whether or not anything needs
+ * it, and for the images nothing does (a tenth of a LeNet-5 training step
+ * on wasm, and AlexNet's is a strided convolution, which wasm computes
+ * slowly). Training calls convolve and add the bias as separate ops, whose
+ * gradients are taken only where needed; inference, and a model loaded
+ * from its files, keep the layer's own fused path.
+ */
+function firstConvolution(conv: tf.layers.Layer): tf.layers.Layer {
+  const own = conv.call.bind(conv);
+  const parts = conv as unknown as {
+    kernel: tf.LayerVariable;
+    bias: tf.LayerVariable | null;
+    strides: [number, number];
+    padding: 'same' | 'valid';
+    dilationRate: [number, number];
+  };
+  conv.call = (inputs, kwargs) => {
+    if (kwargs?.training !== true) return own(inputs, kwargs);
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      const { kernel, bias, strides, padding, dilationRate } = parts;
+      const y = tf.conv2d(
+        x,
+        kernel.read() as tf.Tensor4D,
+        strides,
+        padding,
+        'NHWC',
+        dilationRate,
+      );
+      return bias === null ? y : tf.add(y, bias.read());
+    });
+  };
+  return conv;
+}
+
 /** Adds the hidden dense layers and the softmax output. */
 function addClassifier(
   model: tf.Sequential,
@@ -209,14 +247,16 @@ export function lenet5(
 
   // Two convolution and subsampling stages.
   model.add(
-    tf.layers.conv2d({
-      ...init(),
-      inputShape,
-      filters: scale(6),
-      kernelSize: 5,
-      padding: 'same',
-      name: 'conv1',
-    }),
+    firstConvolution(
+      tf.layers.conv2d({
+        ...init(),
+        inputShape,
+        filters: scale(6),
+        kernelSize: 5,
+        padding: 'same',
+        name: 'conv1',
+      }),
+    ),
   );
   model.add(act('conv1_act'));
   model.add(subsample({ poolSize: 2, name: 'pool1' }));
@@ -262,17 +302,16 @@ export function vgg16bn(
   blocks.forEach((block, b) => {
     for (const filters of block) {
       n += 1;
-      model.add(
-        tf.layers.conv2d({
-          ...init(),
-          ...(n === 1 ? { inputShape } : {}),
-          filters: scale(filters),
-          kernelSize: 3,
-          padding: 'same',
-          useBias: false,
-          name: `conv${n}`,
-        }),
-      );
+      const conv = tf.layers.conv2d({
+        ...init(),
+        ...(n === 1 ? { inputShape } : {}),
+        filters: scale(filters),
+        kernelSize: 3,
+        padding: 'same',
+        useBias: false,
+        name: `conv${n}`,
+      });
+      model.add(n === 1 ? firstConvolution(conv) : conv);
       model.add(tf.layers.batchNormalization({ name: `conv${n}_bn` }));
       model.add(act(`conv${n}_act`));
     }
@@ -318,17 +357,16 @@ export function alexnet(
   let pools = 0;
   convs.forEach((conv, i) => {
     const name = `conv${i + 1}`;
-    model.add(
-      tf.layers.conv2d({
-        ...init(),
-        filters: scale(conv.filters),
-        kernelSize: conv.kernelSize,
-        strides: conv.strides,
-        padding: i === 0 ? 'valid' : 'same',
-        useBias: !batchNorm,
-        name,
-      }),
-    );
+    const layer = tf.layers.conv2d({
+      ...init(),
+      filters: scale(conv.filters),
+      kernelSize: conv.kernelSize,
+      strides: conv.strides,
+      padding: i === 0 ? 'valid' : 'same',
+      useBias: !batchNorm,
+      name,
+    });
+    model.add(i === 0 ? firstConvolution(layer) : layer);
     if (batchNorm) {
       model.add(tf.layers.batchNormalization({ name: `${name}_bn` }));
     }
