@@ -12,8 +12,12 @@ import { LIMITS, parseSpecWords } from '../core/spec.js';
 import { SOP_MAX_INPUT_BITS } from '../core/methods/sop.js';
 import type { GenerateOptions } from '../commands/generate.js';
 import type { NetworkOptions } from '../commands/network.js';
-import { BACKEND_REQUESTS, type BackendRequest } from '../nn/backend.js';
-import { DATASET_NAMES, type DatasetName } from '../nn/data/index.js';
+import {
+  BACKEND_REQUESTS,
+  DATASET_NAMES,
+  type BackendRequest,
+  type DatasetName,
+} from '../nn/names.js';
 import { VERSION } from '../version.js';
 import { translateLegacy } from './legacy.js';
 

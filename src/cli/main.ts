@@ -6,7 +6,6 @@ import { AfError } from '../core/errors.js';
 import type { GoldenTable } from '../core/golden.js';
 import { generate } from '../commands/generate.js';
 import type { NetworkOptions } from '../commands/network.js';
-import { progressReporter } from './progress.js';
 import { parseArgs, type Verbosity } from './args.js';
 import { reportText } from './report.js';
 
@@ -19,6 +18,7 @@ async function startNetworks(
   verbosity: Verbosity,
 ): Promise<(table: GoldenTable) => Promise<void>> {
   const flow = await import('../commands/network.js');
+  const { progressReporter } = await import('./progress.js');
   const progress = progressReporter(verbosity);
   const network: NetworkOptions = {
     ...options,

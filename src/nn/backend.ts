@@ -28,16 +28,9 @@ import * as tf from '@tensorflow/tfjs';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm/kernels.js';
 
-/** A backend a user can ask for; `auto` takes the fastest available. */
-export type BackendRequest = 'auto' | 'node' | 'wasm' | 'cpu';
+import { BACKEND_REQUESTS, type BackendRequest } from './names.js';
 
-/** The backends {@link selectBackend} accepts, for option parsing. */
-export const BACKEND_REQUESTS: readonly BackendRequest[] = [
-  'auto',
-  'node',
-  'wasm',
-  'cpu',
-];
+export { BACKEND_REQUESTS, type BackendRequest } from './names.js';
 
 /** The backend in use and what the caller may want to tell the user. */
 export interface BackendChoice {

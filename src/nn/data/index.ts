@@ -21,11 +21,9 @@ export * from './split.js';
 export * from './stream.js';
 export type * from './types.js';
 
-/** The names {@link loadDataset} accepts. */
-export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10', 'imagenet'] as const;
+import { DATASET_NAMES, type DatasetName } from '../names.js';
 
-/** One of {@link DATASET_NAMES}. */
-export type DatasetName = (typeof DATASET_NAMES)[number];
+export { DATASET_NAMES, type DatasetName } from '../names.js';
 
 /** The image side of the data sets that are not resized. */
 const FIXED_IMAGE_SIZES: Partial<Record<DatasetName, number>> = {
