@@ -568,7 +568,7 @@ describe.concurrent('bad input: one line on stderr, exit 2, no files', () => {
     [
       'too many positionals',
       [...TANH, '5'],
-      /^af: expected 6 arguments \(function rang_l rang_r int_bits float_bits i_bits\), got 7: '5' too many$/m,
+      /^af: expected 6 arguments \(function rang_l .* i_bits\), got 7: '5' too many$/m,
     ],
     ['legacy value not a boolean', [...TANH, '-simulate=maybe'], /-simulate.*maybe/],
     [
@@ -579,7 +579,7 @@ describe.concurrent('bad input: one line on stderr, exit 2, no files', () => {
     [
       'a misspelt option',
       [...TANH, '--simulat'],
-      /^af: unknown option '--simulat' \(did you mean --simulate\?\); af --help lists the options$/m,
+      /^af: unknown option '--simulat' \(did you mean --simulate\?\); af --help lists/m,
     ],
     ['an expression over two lines', own('x +\n+'), /'x \+\\n\+'/],
     [
