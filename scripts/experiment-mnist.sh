@@ -16,6 +16,7 @@ FASHION_EPOCHS="${FASHION_EPOCHS:-10}"
 RETRAIN_EPOCHS="${RETRAIN_EPOCHS:-2}"
 COMMON="--out-dir $OUT --no-generate-verilog --no-generate-coe-file --retrain-epochs $RETRAIN_EPOCHS --seed 0"
 
+mkdir -p docs
 start=$(date +%s)
 commands=()
 for dataset in mnist fashion-mnist; do

@@ -5,7 +5,7 @@
  * its install downloads a library, so it is imported only if present), the
  * `wasm` backend (XNNPACK compiled to WebAssembly, shipped inside its npm
  * package, with the training kernels of `./wasm/kernels.ts`), and the plain
- * JavaScript `cpu` backend, which is correct everywhere and about 60 times
+ * JavaScript `cpu` backend, which is correct everywhere and about 200 times
  * slower than wasm at training LeNet-5.
  *
  * Facts about wasm in Node 20 behind these choices, measured with tfjs 4.22
@@ -164,7 +164,7 @@ export async function selectBackend(
   }
   await startCpu();
   notes.push(
-    'cpu: plain JavaScript backend, about 60 times slower than wasm at ' +
+    'cpu: plain JavaScript backend, about 200 times slower than wasm at ' +
       `training; prefer wasm, or install ${NODE_PACKAGE}`,
   );
   return { name: tf.getBackend(), notes };
