@@ -11,7 +11,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../core/errors.js';
-import { codeToReal } from '../core/format.js';
 import {
   FUNCTION_NAMES,
   SELU_ALPHA,
