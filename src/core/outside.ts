@@ -17,7 +17,7 @@
  * whatever rounding `rang_l + k * step` involved.
  */
 import { codeToReal, quantise } from './format.js';
-import type { GoldenTable } from './golden.js';
+import { tableValues, type GoldenTable } from './golden.js';
 
 /** How the far side of the axis is covered. */
 export type Extension =
@@ -69,22 +69,15 @@ export interface LookUp {
   readonly extension: Extension;
 }
 
-const lookUps = new WeakMap<GoldenTable, LookUp>();
-
 /** The look-up of a golden table: its grid, real values and extension. */
 export function lookUpOf(table: GoldenTable): LookUp {
-  let made = lookUps.get(table);
-  if (made === undefined) {
-    made = {
-      rangeL: table.spec.rangeL,
-      rangeR: table.spec.rangeR,
-      grid: table.x,
-      values: Float64Array.from(table.codes, (c) => codeToReal(c, table.format)),
-      extension: extensionOf(table),
-    };
-    lookUps.set(table, made);
-  }
-  return made;
+  return {
+    rangeL: table.spec.rangeL,
+    rangeR: table.spec.rangeR,
+    grid: table.x,
+    values: tableValues(table),
+    extension: extensionOf(table),
+  };
 }
 
 /**

@@ -12,6 +12,42 @@ export type Inputs = tf.NamedTensorInfoMap;
 export type KernelFunc = tf.KernelConfig['kernelFunc'];
 export type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 export type Rounding = 'floor' | 'round' | 'ceil' | undefined;
+type Shape4D = [number, number, number, number];
+
+/** What tf passes a kernel function. */
+export interface KernelArgs {
+  inputs: Inputs;
+  backend: unknown;
+  attrs?: Attrs;
+}
+
+/** The geometry of a convolution, from a kernel's input and filter shapes and attrs. */
+export function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: Attrs,
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as Shape4D,
+    filterShape as Shape4D,
+    attrs.strides as number | [number, number],
+    1,
+    attrs.pad as Pad,
+    attrs.dimRoundingMode as Rounding,
+  );
+}
+
+/** The geometry of a pooling, from a kernel's input shape and attrs. */
+export function poolInfo(inputShape: number[], attrs: Attrs): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computePool2DInfo(
+    inputShape as Shape4D,
+    attrs.filterSize as number | [number, number],
+    attrs.strides as number | [number, number],
+    1,
+    attrs.pad as Pad,
+    attrs.dimRoundingMode as Rounding,
+  );
+}
 
 /** The wasm backend's own kernels that `registerWasmTrainingKernels` replaced. */
 export const native = new Map<string, KernelFunc>();

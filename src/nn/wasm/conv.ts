@@ -1,7 +1,7 @@
 /** Gradients of 2-D convolutions, composed from XNNPACK's forward kernels. */
 import * as tf from '@tensorflow/tfjs';
-import { checkChannelsLast, free, run } from './compose.js';
-import type { Attrs, Info, Inputs, Pad, Rounding } from './compose.js';
+import { checkChannelsLast, convInfo, free, run } from './compose.js';
+import type { Info, KernelArgs } from './compose.js';
 
 /**
  * The filter gradient of a 2-D convolution. With the batch and channel axes
@@ -9,24 +9,13 @@ import type { Attrs, Info, Inputs, Pad, Rounding } from './compose.js';
  * dy[b,oh,ow,co] is itself a stride-1 convolution of x^T (ci as batch, b as
  * channels) with dy^T as the filter, dilated by the forward stride.
  */
-export function conv2DBackpropFilter(args: {
-  inputs: Inputs;
-  backend: unknown;
-  attrs?: Attrs;
-}): Info {
+export function conv2DBackpropFilter(args: KernelArgs): Info {
   const backend = args.backend as tf.KernelBackend;
   const { x, dy } = args.inputs as { x: Info; dy: Info };
   const attrs = args.attrs ?? {};
   checkChannelsLast('Conv2DBackpropFilter', attrs.dataFormat);
   const filterShape = attrs.filterShape as [number, number, number, number];
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    attrs.strides as number | [number, number],
-    1,
-    attrs.pad as Pad,
-    attrs.dimRoundingMode as Rounding,
-  );
+  const info = convInfo(x.shape, filterShape, attrs);
   const [batch, height, width, channels] = x.shape;
   const sh = info.strideHeight;
   const sw = info.strideWidth;
@@ -109,24 +98,13 @@ function singleChannelInput(
  * out with zeros, which costs stride^2 times the work, so they keep the
  * backend's own kernel.
  */
-export function conv2DBackpropInput(args: {
-  inputs: Inputs;
-  backend: unknown;
-  attrs?: Attrs;
-}): Info {
+export function conv2DBackpropInput(args: KernelArgs): Info {
   const backend = args.backend as tf.KernelBackend;
   const { dy, filter } = args.inputs as { dy: Info; filter: Info };
   const attrs = args.attrs ?? {};
   checkChannelsLast('Conv2DBackpropInput', attrs.dataFormat);
   const inputShape = attrs.inputShape as [number, number, number, number];
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    attrs.strides as number | [number, number],
-    1,
-    attrs.pad as Pad,
-    attrs.dimRoundingMode as Rounding,
-  );
+  const info = convInfo(inputShape, filter.shape, attrs);
   const top = info.filterHeight - 1 - info.padInfo.top;
   const left = info.filterWidth - 1 - info.padInfo.left;
   const bottom = info.inHeight - info.outHeight + info.padInfo.top;

@@ -1,18 +1,14 @@
 /** Matrix products with transposed operands on the wasm backend. */
 import type * as tf from '@tensorflow/tfjs';
 import { free, run } from './compose.js';
-import type { Attrs, Info, Inputs } from './compose.js';
+import type { Info, KernelArgs } from './compose.js';
 
 /**
  * Matrix products with a transposed operand, as the gradients of dense
  * layers ask for: transposing explicitly and taking the backend's fast
  * untransposed path is several times quicker than its transposed path.
  */
-export function batchMatMul(args: {
-  inputs: Inputs;
-  backend: unknown;
-  attrs?: Attrs;
-}): Info {
+export function batchMatMul(args: KernelArgs): Info {
   const backend = args.backend as tf.KernelBackend;
   const { a, b } = args.inputs as { a: Info; b: Info };
   const attrs = args.attrs ?? {};

@@ -1,7 +1,7 @@
 /** Gradients of average and max pooling on the wasm backend. */
 import * as tf from '@tensorflow/tfjs';
-import { free, run } from './compose.js';
-import type { Attrs, Info, Inputs, Pad, Rounding } from './compose.js';
+import { free, poolInfo, run } from './compose.js';
+import type { Attrs, Info, Inputs, KernelArgs } from './compose.js';
 
 /**
  * The gradient of average pooling for windows that tile the input (window
@@ -9,21 +9,11 @@ import type { Attrs, Info, Inputs, Pad, Rounding } from './compose.js';
  * dy / (window area) from its one window, which a single broadcasting
  * product spreads out. Other pooling keeps the backend's own kernel.
  */
-export function avgPoolGrad(args: {
-  inputs: Inputs;
-  backend: unknown;
-  attrs?: Attrs;
-}): Info {
+export function avgPoolGrad(args: KernelArgs): Info {
   const backend = args.backend as tf.KernelBackend;
   const { dy, input } = args.inputs as { dy: Info; input: Info };
   const attrs = args.attrs ?? {};
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    attrs.filterSize as number | [number, number],
-    attrs.strides as number | [number, number],
-    1,
-    attrs.pad as Pad,
-  );
+  const info = poolInfo(input.shape, attrs);
   const kh = info.filterHeight;
   const kw = info.filterWidth;
   const p = info.padInfo;
@@ -200,11 +190,7 @@ function swapInner(
  * run the cpu backend's kernel on copies of the tensors instead, which is
  * correct but about as slow as the cpu backend.
  */
-export function maxPoolGrad(args: {
-  inputs: Inputs;
-  backend: unknown;
-  attrs?: Attrs;
-}): Info {
+export function maxPoolGrad(args: KernelArgs): Info {
   const backend = args.backend as tf.KernelBackend;
   const { dy, input, output } = args.inputs as {
     dy: Info;
@@ -212,14 +198,7 @@ export function maxPoolGrad(args: {
     output: Info;
   };
   const attrs = args.attrs ?? {};
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    attrs.filterSize as number | [number, number],
-    attrs.strides as number | [number, number],
-    1,
-    attrs.pad as Pad,
-    attrs.dimRoundingMode as Rounding,
-  );
+  const info = poolInfo(input.shape, attrs);
   const kh = info.filterHeight;
   const kw = info.filterWidth;
   if (kh !== info.strideHeight || kw !== info.strideWidth) {
